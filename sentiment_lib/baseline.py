@@ -1,0 +1,160 @@
+"""Chapter 6 — baselines: is fine-tuning worth it?
+
+Three models on the same test reviews:
+
+* the pretrained encoder with its new, *untrained* head (what the seed notebook
+  calls the non-fine-tuned baseline: expect chance, about 0.5);
+* TF-IDF + logistic regression, a scikit-learn ``Pipeline`` that trains in
+  seconds on a CPU;
+* the fine-tuned model.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Sequence
+
+import pandas as pd
+
+from .evaluation import EvalResult, compute_metrics
+
+
+def tfidf_pipeline(ngram_range: tuple[int, int] = (1, 2), *, C: float = 4.0, min_df: int = 2) -> Any:
+    """A TF-IDF + logistic-regression ``Pipeline`` (unfitted).
+
+    Examples
+    --------
+    >>> pipe = tfidf_pipeline((1, 1)).fit(["good good", "bad bad"] * 5, [1, 0] * 5)
+    >>> pipe.predict(["good"]).tolist()
+    [1]
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=ngram_range, min_df=min_df, sublinear_tf=True, strip_accents="unicode")),
+            ("clf", LogisticRegression(C=C, max_iter=1000)),
+        ]
+    )
+
+
+def _timed_predict(predict_proba: Any, texts: Sequence[str]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    probs = predict_proba(list(texts))
+    seconds = time.perf_counter() - start
+    return probs, len(texts) / seconds if seconds > 0 else float("inf")
+
+
+def evaluate_tfidf(
+    train_texts: Sequence[str],
+    train_labels: Sequence[int],
+    test_texts: Sequence[str],
+    test_labels: Sequence[int],
+    *,
+    ngram_range: tuple[int, int] = (1, 2),
+) -> dict[str, Any]:
+    """Fit TF-IDF + logistic regression and score it; returns a comparison row."""
+    pipe = tfidf_pipeline(ngram_range)
+    start = time.perf_counter()
+    pipe.fit(list(train_texts), list(train_labels))
+    fit_seconds = time.perf_counter() - start
+    probs, per_second = _timed_predict(pipe.predict_proba, test_texts)
+    result = compute_metrics(test_labels, probs.argmax(-1), probs[:, 1])
+    name = "TF-IDF " + {(1, 1): "unigrams", (1, 2): "uni+bigrams"}.get(tuple(ngram_range), str(ngram_range))
+    return comparison_row(name + " + logistic regression", result, fit_seconds, per_second)
+
+
+def evaluate_classifier(
+    name: str, classifier: Any, test_texts: Sequence[str], test_labels: Sequence[int], *, train_seconds: float = 0.0
+) -> dict[str, Any]:
+    """Score a :class:`~sentiment_lib.inference.SentimentClassifier`; returns a comparison row."""
+    probs, per_second = _timed_predict(classifier.predict_proba, test_texts)
+    result = compute_metrics(test_labels, probs.argmax(-1), probs[:, 1])
+    return comparison_row(name, result, train_seconds, per_second)
+
+
+def untrained_classifier(model: str | os.PathLike | None = None, *, max_length: int = 256, seed: int = 42) -> Any:
+    """The pretrained encoder with a fresh, untrained head (the non-fine-tuned baseline)."""
+    from .inference import SentimentClassifier
+    from .modeling import build_model
+    from .tokenization import load_tokenizer
+
+    return SentimentClassifier(build_model(model, seed=seed), load_tokenizer(model), max_length=max_length)
+
+
+def comparison_row(name: str, result: EvalResult, train_seconds: float, predictions_per_second: float) -> dict[str, Any]:
+    """One row of the comparison table."""
+    return {
+        "model": name,
+        "accuracy": result.accuracy,
+        "precision": result.precision,
+        "recall": result.recall,
+        "f1": result.f1,
+        "roc_auc": result.roc_auc,
+        "train_seconds": round(train_seconds, 2),
+        "predictions_per_second": round(predictions_per_second, 1),
+        "n_test": result.n,
+    }
+
+
+def compare_models(
+    splits: Any,
+    *,
+    fine_tuned_dir: str | os.PathLike | None = None,
+    pretrained: str | os.PathLike | None = None,
+    tfidf_ngrams: Sequence[tuple[int, int]] = ((1, 1), (1, 2)),
+    max_length: int = 256,
+) -> pd.DataFrame:
+    """The comparison table: untrained head, TF-IDF baselines, and the fine-tuned model.
+
+    Every model is scored on ``splits["test"]``; the TF-IDF models train on
+    ``splits["train"]``. ``pretrained`` defaults to the model the fine-tuned
+    one started from.
+
+    Examples
+    --------
+    >>> table = compare_models(splits, fine_tuned_dir="runs/quick")   # doctest: +SKIP
+    >>> table.loc["fine-tuned", "accuracy"] > table.loc["pretrained, untrained head", "accuracy"]  # doctest: +SKIP
+    True
+    """
+    from .inference import SentimentClassifier
+    from .training import load_metrics
+
+    texts, labels = splits["test"]["text"], splits["test"]["label"]
+    rows = []
+    fine_tuned = None
+    if fine_tuned_dir is not None:
+        fine_tuned = SentimentClassifier.from_pretrained(fine_tuned_dir)
+        settings_file = os.path.join(fine_tuned_dir, "training_config.json")
+        if pretrained is None and os.path.isfile(settings_file):
+            from .modeling import read_json
+
+            pretrained = read_json(settings_file).get("model_source")
+        max_length = fine_tuned.max_length
+    untrained = untrained_classifier(pretrained, max_length=max_length)
+    rows.append(evaluate_classifier("pretrained, untrained head", untrained, texts, labels))
+    for ngrams in tfidf_ngrams:
+        rows.append(evaluate_tfidf(splits["train"]["text"], splits["train"]["label"], texts, labels, ngram_range=ngrams))
+    if fine_tuned is not None:
+        train_seconds = load_metrics(fine_tuned_dir).get("train_seconds", 0.0)
+        rows.append(evaluate_classifier("fine-tuned", fine_tuned, texts, labels, train_seconds=train_seconds))
+    return pd.DataFrame(rows).set_index("model")
+
+
+def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "f1"), ax: Any = None) -> Any:
+    """Grouped bar chart of the comparison table."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    table[list(metrics)].plot.barh(ax=ax)
+    ax.set_xlim(0, 1)
+    ax.axvline(0.5, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("score on the test reviews")
+    ax.set_ylabel("")
+    ax.invert_yaxis()
+    ax.set_title("Baselines versus the fine-tuned model")
+    return ax

