@@ -437,5 +437,33 @@ def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
 
 __all__ = [
     "PROFILES", "TrainConfig", "TrainResult", "make_config", "validate_config", "train_one_epoch",
-    "batches_for", "fine_tune", "learning_curve", "plot_learning_curve", "load_metrics",
+    "batches_for", "fine_tune", "train_or_load", "learning_curve", "plot_learning_curve", "load_metrics",
 ]
+
+
+def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
+    """Reuse the model in ``config.output_dir`` if it was trained with the same settings, else train it.
+
+    Chapters 4–6 of the book call this so that the model fine-tuned in chapter 3
+    is trained once and then shared.
+
+    Examples
+    --------
+    >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
+    """
+    from .modeling import read_json
+
+    output = Path(config.output_dir).expanduser()
+    saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
+    if saved_config.is_file() and saved_metrics.is_file():
+        saved = read_json(saved_config)
+        wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
+        if all(saved.get(k) == v for k, v in wanted.items()):
+            history = output / "log_history.json"
+            return TrainResult(
+                output_dir=str(output),
+                metrics=read_json(saved_metrics),
+                log_history=read_json(history) if history.is_file() else [],
+            )
+        config = TrainConfig(**{**asdict(config), "overwrite": True})
+    return fine_tune(config, progress=progress)
