@@ -1,0 +1,31 @@
+"""nbgrader configuration for the course's six autograded assignments.
+
+Paths are relative to the course root (the directory nbgrader is run from),
+so the same file works in this repository and in a copied course directory.
+"""
+
+c = get_config()  # noqa: F821  (provided by nbgrader/traitlets when loaded)
+
+c.CourseDirectory.course_id = "distilbert-sentiment"
+# Instructor notebooks (with solutions and hidden tests) live in solutions/,
+# the student versions that `nbgrader generate_assignment` makes go to exercises/.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+c.CourseDirectory.db_assignments = [
+    {"name": "01_data"},
+    {"name": "02_tokenization"},
+    {"name": "03_fine_tuning"},
+    {"name": "04_evaluation"},
+    {"name": "05_inference"},
+    {"name": "06_baseline"},
+]
+
+# Per-cell time limit while validating/autograding. The notebooks use the tiny
+# model and small slices; no cell needs more than a few seconds on 2 cores, so a
+# cell that runs this long is an endless loop and is cut off (the rest is graded).
+c.ExecutePreprocessor.timeout = 60
+
+# Code stub that replaces the solution regions in the student version.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
