@@ -12,13 +12,16 @@ c.CourseDirectory.course_id = "distilbert-sentiment"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-c.CourseDirectory.db_assignments = [
-    {"name": "01_data"},
-    {"name": "02_tokenization"},
-    {"name": "03_fine_tuning"},
-    {"name": "04_evaluation"},
-    {"name": "05_inference"},
-    {"name": "06_baseline"},
+# The six assignments. nbgrader 0.9 has no `db_assignments` option any more (older
+# versions had one; setting it now only triggers a warning): `generate_assignment` registers each
+# assignment in the gradebook, and `nbgrader db assignment add NAME` does it by hand.
+ASSIGNMENTS = [
+    "01_data",
+    "02_tokenization",
+    "03_fine_tuning",
+    "04_evaluation",
+    "05_inference",
+    "06_baseline",
 ]
 
 # Per-cell time limit while validating/autograding. The notebooks use the tiny
