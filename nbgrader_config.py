@@ -29,6 +29,16 @@ ASSIGNMENTS = [
 # cell that runs this long is an endless loop and is cut off (the rest is graded).
 c.ExecutePreprocessor.timeout = 60
 
+# Grading robustness (see "Grading safety" in the README; tests/test_nbgrader.py and
+# tests/test_grading_faults.py show each). A test cell a student deleted is put back from
+# solutions/ and run (by default nbgrader leaves its grade empty). A kernel that is slow to
+# send the rest of a cell's output (after an interrupted endless loop, or under load) costs
+# that cell, not the whole submission: nbgrader still records the cell's error from the
+# kernel's reply.
+c.OverwriteCells.add_missing_cells = True
+c.Execute.raise_on_iopub_timeout = False
+c.Execute.iopub_timeout = 10
+
 # Code stub that replaces the solution regions in the student version.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
