@@ -33,16 +33,41 @@ sentiment_lib.grading.UsedReferenceError: Your `lazy` calls sentiment_lib's own 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 import threading
 from typing import Any, Callable, Iterable
 
-__all__ = ["UsedReferenceError", "call", "expect_error", "get_function", "reference_codes", "same", "show", "to_plain"]
+__all__ = ["UsedReferenceError", "call", "quiet", "expect_error", "get_function", "reference_codes", "same", "show", "to_plain"]
 
 
 class UsedReferenceError(AssertionError):
     """The learner's answer ran the library's own implementation of the graded function."""
+
+
+def quiet() -> None:
+    """Silence library chatter that would cost points.
+
+    nbgrader gives a test cell **zero** points when it writes anything to
+    stderr, so an innocent warning (a tokenizer's "sequence longer than the
+    maximum" notice, a progress bar) must not reach it. Call this once in a
+    notebook's setup cell; :func:`call` also sends stderr to stdout while the
+    learner's code runs.
+    """
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
 
 
 def get_function(namespace: dict, name: str, kind: str = "function") -> Any:
@@ -107,6 +132,8 @@ def reference_codes(refs: Iterable[Any]) -> dict[Any, str]:
     """Map each code object of ``refs`` to the dotted name shown to the learner."""
     codes: dict[Any, str] = {}
     for ref in refs:
+        if ref is None:  # e.g. getattr(module, "_private_helper", None) once a helper is renamed
+            continue
         for code, name in _code_objects(ref):
             codes.setdefault(code, name)
     return codes
@@ -118,6 +145,9 @@ def _learner_name(func: Any) -> str:
 
 def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) -> Any:
     """Call the learner's ``func(*args, **kwargs)`` and return its result.
+
+    Anything the function writes to stderr (warnings, progress bars) is sent
+    to stdout, because nbgrader scores a test cell with stderr output as zero.
 
     Fails with an :class:`AssertionError` that explains what to do when the
     function is still the unanswered stub (``NotImplementedError``), and with a
@@ -138,7 +168,8 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
         sys.setprofile(watch)
         threading.setprofile(watch)
     try:
-        result = func(*args, **kwargs)
+        with contextlib.redirect_stderr(sys.stdout):
+            result = func(*args, **kwargs)
     except NotImplementedError:
         raise AssertionError(
             f"`{_learner_name(func)}` is not written yet: it still raises NotImplementedError. "
