@@ -15,6 +15,7 @@ where a good one was, and ``resume=True`` continues from the last checkpoint.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
@@ -228,18 +229,62 @@ def _publish(model_dir: Path, output: Path) -> None:
 
 
 def _latest_checkpoint(staging: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest *complete* checkpoint of an interrupted run, or ``None``.
+
+    ``Trainer`` writes ``trainer_state.json`` last, so a checkpoint without it was
+    cut off while being saved (a kill, a full disk); it is removed, and the run
+    resumes from the checkpoint before it.
+    """
+    import re
 
     ckpts = staging / "checkpoints"
-    return get_last_checkpoint(str(ckpts)) if ckpts.is_dir() else None
+    if not ckpts.is_dir():
+        return None
+    found = sorted(
+        (int(m.group(1)), d) for d in ckpts.iterdir() if d.is_dir() and (m := re.fullmatch(r"checkpoint-(\d+)", d.name))
+    )
+    for _, d in reversed(found):
+        if (d / "trainer_state.json").is_file():
+            return str(d)
+        shutil.rmtree(d, ignore_errors=True)  # half-written: never resume from it
+    return None
 
 
 def _make_trainer_class() -> Any:
     import torch
     from transformers import Trainer
 
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class EpochSeededLengthSampler(LengthGroupedSampler):
+        """``LengthGroupedSampler`` whose shuffle depends only on ``seed`` and the epoch.
+
+        Trainer's own draws from the global torch RNG, whose state at the start of
+        an epoch differs between a run and a resumed run, so a run resumed in its
+        second epoch would see other batches than the run it continues.
+        """
+
+        def __init__(self, batch_size: int, lengths: list[int], seed: int) -> None:
+            super().__init__(batch_size, lengths=lengths)
+            self.seed, self.epoch = seed, 0
+
+        def set_epoch(self, epoch: int) -> None:  # called by Trainer/accelerate before every epoch
+            self.epoch = int(epoch)
+
+        def __iter__(self) -> Any:
+            self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            return super().__iter__()
+
     class CheckedTrainer(Trainer):
-        """A Trainer that stops with a clear message when the loss stops being finite."""
+        """A Trainer that stops with a clear message when the loss or the weights stop being finite,
+        and whose length-grouped batches resume exactly (see ``EpochSeededLengthSampler``)."""
+
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            sampler = super()._get_train_sampler(train_dataset)
+            if type(sampler) is LengthGroupedSampler and sampler.generator is None:
+                seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+                return EpochSeededLengthSampler(sampler.batch_size, sampler.lengths, seed)
+            return sampler
 
         def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> Any:
             loss = super().training_step(model, inputs, num_items_in_batch)
@@ -250,6 +295,23 @@ def _make_trainer_class() -> Any:
                     "--resume continues from the last good one.",
                 )
             return loss
+
+        def _check_weights(self) -> None:
+            bad = next((n for n, p in self.model.named_parameters() if not torch.isfinite(p).all()), None)
+            if bad is not None:
+                raise SentimentLibError(
+                    f"The weights became non-finite ({bad}) at step {self.state.global_step}.",
+                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
+                    "--resume continues from the last good one.",
+                )
+
+        def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+            self._check_weights()
+            return super().evaluate(*args, **kwargs)
+
+        def _save_checkpoint(self, model: Any, trial: Any) -> None:
+            self._check_weights()  # never write a checkpoint that --resume would choke on
+            super()._save_checkpoint(model, trial)
 
     return CheckedTrainer
 
@@ -310,6 +372,8 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     model = build_model(model_path, seed=config.seed)
 
     on_gpu = torch.cuda.is_available()
+    steps_per_epoch = -(-len(encoded["train"]) // config.batch_size)
+    total_steps = config.max_steps if config.max_steps > 0 else math.ceil(config.epochs * steps_per_epoch)
     per_epoch = config.eval_steps is None
     args = TrainingArguments(
         output_dir=str(staging / "checkpoints"),
@@ -329,7 +393,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         load_best_model_at_end=True,
         metric_for_best_model=config.metric_for_best_model,
         greater_is_better=True,
-        logging_steps=max(1, min(10, (config.eval_steps or 10))),
+        logging_steps=max(1, min(10, total_steps // 20)),  # at least ~20 points on the learning curve
         logging_first_step=True,
         seed=config.seed,
         data_seed=config.seed,
