@@ -1,0 +1,117 @@
+"""sentiment_lib.training: the hand-written loop and fine_tune with the tiny model."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from sentiment_lib.errors import SentimentLibError
+from sentiment_lib.modeling import build_model
+from sentiment_lib.tokenization import load_tokenizer, tokenize_dataset
+from sentiment_lib.training import (
+    PROFILES,
+    batches_for,
+    fine_tune,
+    learning_curve,
+    make_config,
+    train_one_epoch,
+    train_or_load,
+)
+
+
+def test_profiles_and_overrides():
+    quick = make_config("quick")
+    assert quick.profile == "quick" and quick.max_length == PROFILES["quick"]["max_length"]
+    assert make_config("quick", max_length=128).max_length == 128
+    full = make_config("full")
+    assert (full.train_size, full.epochs, full.max_length, full.learning_rate, full.batch_size) == (None, 2.0, 512, 2e-5, 16)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"profile": "fastest"}, "quick, full"),
+        ({"truncation": "middle"}, "head, head_tail"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"colour": "red"}, "Unknown setting"),
+    ],
+)
+def test_bad_settings_are_clear_errors(kwargs, message):
+    profile = kwargs.pop("profile", None)
+    with pytest.raises(SentimentLibError, match=message):
+        make_config(profile, **kwargs)
+
+
+def test_hand_written_loop_lowers_the_loss(tiny_model, small_splits):
+    tokenizer = load_tokenizer(tiny_model)
+    encoded = tokenize_dataset(small_splits["train"].select(range(8)), tokenizer, max_length=32)
+    model = build_model(tiny_model, seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    losses = []
+    for epoch in range(30):
+        losses += train_one_epoch(model, batches_for(encoded, tokenizer, 8, seed=epoch), optimizer)
+    assert len(losses) == 30
+    assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3  # it memorises eight reviews
+    assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_loop_stops_on_a_non_finite_loss(tiny_model):
+    model = build_model(tiny_model, seed=0)
+    with torch.no_grad():
+        model.classifier.weight.fill_(float("nan"))
+    batch = {"input_ids": torch.tensor([[101, 2204, 102]]), "attention_mask": torch.ones(1, 3, dtype=torch.long),
+             "labels": torch.tensor([1])}
+    with pytest.raises(SentimentLibError, match="learning rate"):
+        train_one_epoch(model, [batch], torch.optim.AdamW(model.parameters()))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, small_splits, tiny_model):
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    config = make_config(model=tiny_model, output_dir=str(out), max_length=64, epochs=2, batch_size=16,
+                         learning_rate=1e-3, eval_batch_size=32)
+    return config, fine_tune(config, splits=small_splits, progress=False)
+
+
+def test_fine_tune_writes_a_reloadable_model(tiny_run):
+    config, result = tiny_run
+    out = Path(result.output_dir)
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "training_config.json", "metrics.json"):
+        assert (out / name).is_file(), name
+    assert not Path(str(out) + ".partial").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics == result.metrics
+    assert set(metrics["validation"]) >= {"accuracy", "precision", "recall", "f1"}
+    assert metrics["test"]["n"] == 32 and metrics["train_samples"] == 64
+    assert metrics["global_step"] == 8  # 64 reviews / 16 per batch × 2 epochs
+    saved = json.loads((out / "training_config.json").read_text())
+    assert saved["max_length"] == 64 and saved["truncation"] == "head"
+
+
+def test_learning_curve_has_one_evaluation_per_epoch(tiny_run):
+    _, result = tiny_run
+    train, val = learning_curve(result.log_history)
+    assert len(train) >= 2 and len(val) >= 2 and {"f1", "accuracy"} <= set(val.columns)
+
+
+def test_existing_output_is_never_overwritten_silently(tiny_run, small_splits):
+    config, result = tiny_run
+    before = Path(result.output_dir, "model.safetensors").read_bytes()
+    with pytest.raises(SentimentLibError, match="--overwrite"):
+        fine_tune(config, splits=small_splits, progress=False)
+    assert Path(result.output_dir, "model.safetensors").read_bytes() == before
+
+
+def test_train_or_load_reuses_a_matching_model(tiny_run):
+    config, result = tiny_run
+    again = train_or_load(config)
+    assert again.metrics == result.metrics and again.log_history == result.log_history
+
+
+def test_resume_without_an_interrupted_run_is_a_clear_error(tmp_path, tiny_model, small_splits):
+    config = make_config(model=tiny_model, output_dir=str(tmp_path / "x"), resume=True)
+    with pytest.raises(SentimentLibError, match="Nothing to resume"):
+        fine_tune(config, splits=small_splits, progress=False)
