@@ -102,18 +102,39 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     """
     from transformers import AutoModelForSequenceClassification
 
+    import transformers
+
     path = resolve_model(name_or_path)
     if _is_local(path):
         check_model_dir(path)
+    weights = next((f for f in WEIGHT_FILES if (Path(path) / f).is_file()), None)
+    where = f"{Path(path) / weights}" if weights else path
+    hint = "The weights file may be truncated or not match config.json; re-train or re-download the model."
+    # the load report and progress bar would bury the one-line error; the error below says what matters
+    verbosity, bars = transformers.logging.get_verbosity(), transformers.utils.logging.is_progress_bar_enabled()
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(path)
+        model, info = AutoModelForSequenceClassification.from_pretrained(path, output_loading_info=True)
     except Exception as err:
-        weights = next((f for f in WEIGHT_FILES if (Path(path) / f).is_file()), None)
-        where = f"{Path(path) / weights}" if weights else path
+        text = str(err).splitlines()[0][:300] if str(err) else ""
+        if "mismatch" in text:
+            text = "the shapes in config.json do not match the weights"
+        raise SentimentLibError(f"Could not load the model from {where}: {type(err).__name__}: {text}", hint=hint) from None
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
+    # a config that names more (or fewer) layers than the weights hold loads "successfully" with
+    # random weights in their place; only a new classification head may be missing
+    head = ("classifier.", "pre_classifier.", "score.")
+    missing = [k for k in info.get("missing_keys", []) if not k.startswith(head)]
+    extra = list(info.get("unexpected_keys", [])) + [str(k) for k in info.get("mismatched_keys", [])]
+    if missing or extra:
+        what = f"{len(missing)} weight(s) missing (e.g. {missing[0]})" if missing else f"{len(extra)} unexpected weight(s) (e.g. {extra[0]})"
         raise SentimentLibError(
-            f"Could not load the model from {where}: {type(err).__name__}: {str(err).splitlines()[0][:300]}",
-            hint="The weights file may be truncated or not match config.json; re-train or re-download the model.",
-        ) from None
+            f"{Path(path) / 'config.json'} does not match the weights in {where}: {what}.", hint=hint
+        )
     return model.to(device or pick_device()).eval()
 
 

@@ -26,6 +26,7 @@ from .errors import SentimentLibError
 
 STRATEGIES = ("head", "head_tail")
 HEAD_SHARE = 0.25  # Sun et al. keep 128 of 510 content tokens from the head
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model")
 
 
 def load_tokenizer(name_or_path: str | None = None) -> Any:
@@ -43,14 +44,28 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
 
     from .modeling import resolve_model
 
+    from pathlib import Path
+
     path = resolve_model(name_or_path)
+    hint = (
+        "Point at a model directory that holds tokenizer.json / vocab.txt, "
+        "or use SENTIMENT_MODEL=offline when there is no network."
+    )
+    local = Path(path).expanduser()
+    if local.is_dir() and not any((local / f).is_file() for f in TOKENIZER_FILES):
+        # without this check transformers builds a tokenizer with no vocabulary and predicts garbage
+        raise SentimentLibError(
+            f"{local} has no tokenizer: none of {', '.join(TOKENIZER_FILES)} is there.",
+            hint="Copy the tokenizer files of the model back, or re-train (train saves them with the model).",
+        )
     try:
         return AutoTokenizer.from_pretrained(path)
-    except OSError as err:
+    except Exception as err:  # OSError when missing; JSON or Rust errors when a file is corrupted
+        detail = str(err).splitlines()[0][:200] if str(err) else ""
+        names = [str(local / f) for f in TOKENIZER_FILES if (local / f).is_file()] if local.is_dir() else []
         raise SentimentLibError(
-            f"Could not load a tokenizer from {path!r} ({err.__class__.__name__}).",
-            hint="Point at a model directory that holds tokenizer.json / vocab.txt, "
-            "or use SENTIMENT_MODEL=offline when there is no network.",
+            f"Could not load a tokenizer from {', '.join(names) or repr(path)} ({err.__class__.__name__}: {detail}).",
+            hint="The file may be truncated or corrupted. " + hint,
         ) from None
 
 
