@@ -1,0 +1,102 @@
+"""The benchmark scripts: each runs in its tiny --smoke mode and writes the JSON the book reads.
+
+The full runs take too long for CI; these smoke runs keep the scripts from
+rotting, and the committed full results are checked for the keys the
+"Going faster" chapter reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+RESULTS = BENCH / "results"
+SCRIPTS = ["bench_tokenization", "bench_training", "bench_inference", "bench_accuracy_per_minute"]
+
+
+def run_script(name: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "TOKENIZERS_PARALLELISM": "false"}
+    return subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_help(name):
+    proc = run_script(name, "--help", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "--smoke" in proc.stdout and "--output" in proc.stdout
+
+
+def smoke(name: str, tmp_path: Path) -> dict:
+    out = tmp_path / f"{name}.json"
+    proc = run_script(name, "--smoke", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["smoke"] is True
+    assert {"cores", "torch_threads", "cpu_flags", "load_average", "bf16_native"} <= set(data["machine"])
+    return data["results"]
+
+
+@pytest.mark.slow
+def test_tokenization_smoke(tmp_path):
+    results = smoke("bench_tokenization", tmp_path)
+    assert set(results["tokenizers"]) == {"slow (Python)", "fast (Rust)"}
+    assert results["identical_ids"] is True  # both tokenizers agree token for token
+    assert results["speedup_median"] > 0
+    assert "met" in results["goal"]
+
+
+@pytest.mark.slow
+def test_training_smoke(tmp_path):
+    results = smoke("bench_training", tmp_path)
+    (length,) = results["lengths"].values()
+    for side in ("seed", "dynamic"):
+        assert length[side]["steps_timed"] == 2
+        assert length[side]["samples_per_second"] > 0
+        assert 0 <= length[side]["padding_share"] < 1
+    assert length["speedup_samples"] > 0
+    assert results["padding_invariance_max_abs_logit_diff"] < 1e-3
+    assert results["bf16"]["status"]
+
+
+@pytest.mark.slow
+def test_inference_smoke(tmp_path):
+    results = smoke("bench_inference", tmp_path)
+    assert {"pipeline", "pipeline_batched", "predict", "predict_int8"} <= set(results["paths"])
+    for row in results["paths"].values():
+        assert row["reviews_per_second"] > 0 and 0 <= row["accuracy"] <= 1
+    assert results["best_gflops"] > 0 and results["peak"]["gflops"] > 0
+    assert results["best_path"] in results["paths"]
+
+
+@pytest.mark.slow
+def test_accuracy_per_minute_smoke(tmp_path):
+    results = smoke("bench_accuracy_per_minute", tmp_path)
+    (run,) = results["runs"]
+    assert run["global_step"] == 2
+    assert run["train_cpu_seconds"] > 0 and 0 <= run["test_accuracy"] <= 1
+    assert 0 <= results["tfidf_bigram_baseline"]["test_accuracy"] <= 1
+
+
+# ----------------------------------------------------------------------------------------
+# The committed full results that the book chapter reads
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["tokenization", "training", "inference", "accuracy_per_minute"])
+def test_committed_results(name):
+    path = RESULTS / f"{name}.json"
+    assert path.is_file(), f"{path} is missing: run benchmarks/bench_{name}.py and commit its JSON"
+    data = json.loads(path.read_text())
+    assert data["benchmark"] == name
+    assert data["smoke"] is False, "the committed results must come from a full run"
+    assert data["machine"]["cores"] >= 1 and data["results"]
