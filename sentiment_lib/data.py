@@ -50,14 +50,30 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
 def _read_split(path: Path, split: str) -> Any:
     """Read one parquet split into a ``datasets.Dataset`` with a clear error on failure."""
     import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def broken(err: Exception) -> SentimentLibError:
+        detail = str(err).splitlines()[0].rstrip(".") if str(err) else ""
+        return SentimentLibError(
+            f"Could not read the {split} split from {path}: {type(err).__name__}: {detail}.",
+            hint="The file looks truncated or is not parquet; replace it with a good copy.",
+        )
 
     try:
-        ds = datasets.Dataset.from_parquet(str(path), split="train", keep_in_memory=True)
+        rows = pq.read_metadata(path).num_rows  # the footer: a truncated file fails here, before any load
     except Exception as err:  # pyarrow raises many kinds of error for a broken file
-        raise SentimentLibError(
-            f"Could not read the {split} split from {path}: {type(err).__name__}: {err}.",
-            hint="The file looks truncated or is not parquet; replace it with a good copy.",
-        ) from None
+        raise broken(err) from None
+    if rows == 0:
+        raise SentimentLibError(f"{path} has no rows.", hint="Replace it with the full split.")
+    verbosity = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)  # the error below says it in one line
+    try:
+        ds = datasets.Dataset.from_parquet(str(path), split="train", keep_in_memory=True)
+    except Exception as err:
+        raise broken(err) from None
+    finally:
+        datasets.logging.set_verbosity(verbosity)
     missing = [c for c in REQUIRED_COLUMNS if c not in ds.column_names]
     if missing:
         raise SentimentLibError(
@@ -72,6 +88,11 @@ def _read_split(path: Path, split: str) -> Any:
         raise SentimentLibError(
             f"{path}: column 'text' has {texts.null_count} missing value(s), the first in row {first}.",
             hint="Drop or fill those rows before loading.",
+        )
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        raise SentimentLibError(
+            f"{path}: column 'text' holds {texts.type} values, not strings.",
+            hint="Store the reviews as strings.",
         )
     labels = np.asarray(ds.data.column("label").to_numpy(zero_copy_only=False))
     allowed = {-1} if split == "unsupervised" else {0, 1}
