@@ -1,0 +1,1 @@
+"""Helpers for the nbgrader tests: a temporary course directory and simulated students."""
