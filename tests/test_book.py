@@ -1,0 +1,289 @@
+"""The Jupyter Book: its notebooks as committed, the built HTML, and the pages in a real browser.
+
+The fast tests read the chapter notebooks. The slow ones build the book once per session
+(``jupyter-book build . -W -n`` into the repository's ``_build``, so the execution cache of an
+earlier ``make book`` is reused) and check the HTML, then open it in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+#: Every page of the book in reading order, as paths without suffix ("book/00_introduction", ...).
+PAGES = [TOC["root"], *(entry["file"] for entry in TOC.get("chapters", []))]
+#: The chapters this file knows in detail (chapter 7 is added by the benchmarks).
+OWN_CHAPTERS = [
+    "book/00_introduction", "book/01_data", "book/02_tokenization", "book/03_fine_tuning",
+    "book/04_evaluation", "book/05_inference", "book/06_baseline",
+]
+EXERCISES = {f"book/{name}": name for name in
+             ["01_data", "02_tokenization", "03_fine_tuning", "04_evaluation", "05_inference", "06_baseline"]}
+#: nbgrader's markers: none of them may reach the book.
+NBGRADER_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def read_notebook(page: str) -> dict:
+    return json.loads((ROOT / f"{page}.ipynb").read_text())
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+# --------------------------------------------------------------------------------------
+# The notebooks as committed (fast)
+# --------------------------------------------------------------------------------------
+
+
+def test_toc_lists_every_chapter_in_order():
+    assert PAGES[: len(OWN_CHAPTERS)] == OWN_CHAPTERS
+    for page in PAGES:
+        assert (ROOT / f"{page}.ipynb").is_file() or (ROOT / f"{page}.md").is_file(), page
+
+
+@pytest.mark.parametrize("page", OWN_CHAPTERS)
+def test_chapters_are_committed_without_outputs(page):
+    for i, cell in enumerate(read_notebook(page)["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, f"{page} cell {i} has outputs"
+
+
+@pytest.mark.parametrize("page", OWN_CHAPTERS)
+def test_first_cell_installs_the_package_only_in_colab(page):
+    first = read_notebook(page)["cells"][0]
+    text = source(first)
+    assert first["cell_type"] == "code"
+    assert 'if "google.colab" in sys.modules:' in text and "pip" in text and CONFIG["repository"]["url"] in text
+    compile(text, page, "exec")  # plain Python: no shell escapes
+    assert "skip-execution" in first["metadata"].get("tags", [])
+
+
+def test_chapters_3_to_6_share_one_model_configuration():
+    """Chapters 3-6 must build the same TrainConfig, or the book trains more than one model."""
+    configs = []
+    for page in ["book/03_fine_tuning", "book/04_evaluation", "book/05_inference", "book/06_baseline"]:
+        cells = [source(c) for c in read_notebook(page)["cells"]
+                 if c["cell_type"] == "code" and "make_config(" in source(c)]
+        assert len(cells) == 1, f"{page} should have exactly one cell calling make_config"
+        configs.append(cells[0])
+    assert all(c == configs[0] for c in configs), "the make_config cells of chapters 3-6 differ"
+    assert '"_build"' in configs[0] and "train_or_load" in configs[0]
+
+
+@pytest.mark.parametrize("page", sorted(EXERCISES))
+def test_chapters_link_to_their_exercise(page):
+    name = EXERCISES[page]
+    repo = CONFIG["repository"]["url"].rstrip("/")
+    branch = CONFIG["repository"].get("branch", "main")
+    path = f"exercises/{name}/{name}.ipynb"
+    text = "\n".join(source(c) for c in read_notebook(page)["cells"] if c["cell_type"] == "markdown")
+    colab = f"https://colab.research.google.com/github/{repo.removeprefix('https://github.com/')}/blob/{branch}/{path}"
+    assert colab in text
+    assert f"{repo}/blob/{branch}/{path}" in text
+    if (ROOT / "exercises").is_dir() and any((ROOT / "exercises").iterdir()):
+        assert (ROOT / "solutions" / name / f"{name}.ipynb").is_file() or (ROOT / path).is_file(), (
+            f"{page} links to {path}, which neither exists nor has a source in solutions/"
+        )
+
+
+def test_config_keeps_solutions_out_of_the_book():
+    assert CONFIG["only_build_toc_files"] is True
+    for pattern in ["solutions/**", "exercises/**", "_build", ".venv", "benchmarks/**", "source/**", "release/**"]:
+        assert pattern in CONFIG["exclude_patterns"], pattern
+    assert CONFIG["execute"]["execute_notebooks"] == "cache"
+    assert {"solutions/**", "exercises/**"} <= set(CONFIG["execute"]["exclude_patterns"])
+    assert not any(p.startswith(("solutions", "exercises")) for p in PAGES)
+
+
+# --------------------------------------------------------------------------------------
+# The built book (slow)
+# --------------------------------------------------------------------------------------
+
+
+def book_env() -> dict[str, str]:
+    """The environment of `make book`: offline data and model when ../shared/data/imdb exists."""
+    env = dict(os.environ)
+    shared = ROOT.parent / "shared" / "data" / "imdb"
+    if (shared / "train.parquet").is_file():
+        env.setdefault("SENTIMENT_DATA_DIR", str(shared))
+        env.setdefault("SENTIMENT_MODEL", "offline")
+        env.setdefault("HF_HUB_OFFLINE", "1")
+        env.setdefault("HF_DATASETS_OFFLINE", "1")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return env
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """Build the book once (warnings are errors); unchanged chapters come from the execution cache."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    command = [str(exe) if exe.is_file() else "jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=book_env(), capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - start
+    print(f"book build took {seconds:.0f} s")
+    if done.returncode != 0:
+        pytest.fail(f"jupyter-book build failed ({done.returncode}):\n{(done.stdout + done.stderr)[-6000:]}")
+    return HTML
+
+
+def page_html(page: str) -> str:
+    return (HTML / f"{page}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_index_and_every_chapter_page_exist(built_book):
+    assert (built_book / "index.html").is_file()
+    for page in PAGES:
+        assert (built_book / f"{page}.html").is_file(), f"{page}.html was not built"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", OWN_CHAPTERS)
+def test_chapter_pages_show_executed_output_and_figures(built_book, page):
+    text = page_html(page)
+    outputs = re.findall(r'<div class="cell_output', text)
+    assert outputs, f"{page}: no executed output"
+    images = re.findall(r'<img[^>]+src="([^"]+\.(?:png|svg))"', text)
+    assert images, f"{page}: no figure"
+    for src in images:
+        assert (built_book / Path(page).parent / src).resolve().is_file(), f"{page}: {src} is missing"
+    assert "Traceback (most recent call last)" not in text and 'class="output traceback' not in text
+
+
+@pytest.mark.slow
+def test_glued_numbers_are_filled_in(built_book):
+    for page in OWN_CHAPTERS:
+        text = page_html(page)
+        assert "{glue:" not in text, f"{page}: a glue reference was not resolved"
+        notebook = "\n".join(source(c) for c in read_notebook(page)["cells"] if c["cell_type"] == "markdown")
+        assert text.count('class="pasted-text"') >= notebook.count("{glue:text}"), page
+
+
+@pytest.mark.slow
+def test_no_solution_or_hidden_test_reaches_the_book(built_book):
+    for path in built_book.rglob("*"):
+        relative = path.relative_to(built_book).as_posix()
+        assert not re.search(r"(^|/)(solutions|exercises|source|release|autograded)(/|$)", relative), relative
+        if path.suffix in {".html", ".txt", ".ipynb", ".js", ".json", ".md"} and path.is_file():
+            content = path.read_text(encoding="utf-8", errors="replace")
+            for marker in NBGRADER_MARKERS:
+                assert marker not in content, f"{relative} contains {marker!r}"
+
+
+# --------------------------------------------------------------------------------------
+# The rendered book in a real browser (slow)
+# --------------------------------------------------------------------------------------
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_book(built_book):
+    handler = functools.partial(QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None or not CHROMEDRIVER.is_file():
+        message = "Debian's chromium and chromium-driver are needed: apt-get install chromium chromium-driver"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1280,900",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)  # no Selenium Manager download
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+IMAGES_JS = """
+const images = Array.from(document.images);
+images.forEach(img => { img.loading = 'eager'; img.scrollIntoView(); });
+return images.map(img => [img.getAttribute('src'), img.complete, img.naturalWidth]);
+"""
+
+
+def wait_for(condition, timeout=30.0, step=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+@pytest.mark.slow
+def test_browser_follows_next_links_and_every_image_loads(browser, served_book):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served_book}/index.html")  # redirects to the introduction
+    assert wait_for(lambda: browser.current_url.endswith(f"{PAGES[0]}.html")), browser.current_url
+    visited = []
+    while True:
+        wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
+        page = browser.current_url.removeprefix(served_book + "/").removesuffix(".html")
+        visited.append(page)
+        assert len(visited) <= len(PAGES), f"the next links go beyond the last chapter: {visited}"
+
+        def settled():
+            found = browser.execute_script(IMAGES_JS)
+            return found if all(done for _, done, _ in found) else None
+
+        images = wait_for(settled) or browser.execute_script(IMAGES_JS)
+        broken = [src for src, done, width in images if not (done and width > 0)]
+        assert not broken, f"{page}: images that did not load: {broken}"
+        if page in OWN_CHAPTERS:
+            assert any(src.endswith((".png", ".svg")) for src, _, _ in images), f"{page}: no figure shown"
+
+        errors = browser.find_elements(By.CSS_SELECTOR, ".output.traceback, .output.error, div.output.stderr")
+        assert not errors, f"{page}: shows an execution error: {errors[0].text[:300]}"
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert "Traceback (most recent call last)" not in body, f"{page} shows a traceback"
+        assert "{glue:" not in body, f"{page} shows an unresolved glue reference"
+        assert html.unescape(body).strip(), f"{page} is empty"
+
+        following = browser.find_elements(By.CSS_SELECTOR, "a.right-next")
+        if not following:
+            break
+        following[0].click()
+        wait_for(lambda p=page: not browser.current_url.endswith(f"{p}.html"))
+    assert visited == PAGES, f"navigation visited {visited}, the table of contents lists {PAGES}"
