@@ -7,6 +7,7 @@ Every command calls the library; errors a user can fix are printed as one line
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from dataclasses import MISSING, fields
@@ -95,7 +96,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     values = {k: v for k, v in vars(args).items() if k != "command"}
     profile = values.pop("profile", None)
     config = make_config(profile, **values)
-    result = fine_tune(config)
+    with contextlib.redirect_stdout(sys.stderr):  # Trainer's progress logs go to stderr; stdout is JSON
+        result = fine_tune(config)
     print(json.dumps({"output_dir": result.output_dir, **result.metrics}, indent=2))
     return 0
 
