@@ -47,14 +47,21 @@ class UsedReferenceError(AssertionError):
 
 
 def quiet() -> None:
-    """Silence library chatter that would cost points.
+    """Keep library chatter off stderr, where it would cost points.
 
     nbgrader gives a test cell **zero** points when it writes anything to
     stderr, so an innocent warning (a tokenizer's "sequence longer than the
     maximum" notice, a progress bar) must not reach it. Call this once in a
-    notebook's setup cell; :func:`call` also sends stderr to stdout while the
-    learner's code runs.
+    notebook's setup cell: Python warnings are then printed on stdout, and
+    transformers' and datasets' logging and progress bars are silenced.
+    :func:`call` also sends stderr to stdout while the learner's code runs.
     """
+    import warnings
+
+    def show_on_stdout(message, category, filename, lineno, file=None, line=None):
+        sys.stdout.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    warnings.showwarning = show_on_stdout  # still visible, but not on stderr
     try:
         import transformers
 
