@@ -8,7 +8,8 @@ README tells instructors to grade. Two students behave; the others
 ``sys_exit``      calls ``sys.exit(1)`` after a right answer
 ``os_exit``       calls ``os._exit(1)`` in an answer: the kernel dies
 ``prints``        prints 200,000 lines and a 5 MB line after a right answer
-``memory_hog``    allocates memory until it fails (bounded at 6 GiB; the limit is 3 GiB)
+``memory_hog``    allocates memory until it fails, in the last answer (bounded at 6 GiB;
+                  the limit is 3 GiB)
 ``deletes_files`` deletes every file in its working directory and writes its own
 ``rebinds``       answers task 1 wrongly and points the reference at its own answer
                   (``sentiment_lib.data.<reference> = mine``), and rebinds ``np`` and
@@ -17,7 +18,8 @@ README tells instructors to grade. Two students behave; the others
 ================  =========================================================================
 
 Checked: the well-behaved students get exactly their scores; each misbehaving one gets its
-exact score (computed from ``points.json``) or an ``error`` status with the reason; the
+exact score (computed from ``points.json``; the memory hog at least the points of the tests
+that ran before it) or an ``error`` status with the reason; the
 instructor's files (solutions, config, the released notebooks, the other students'
 submissions) have the same checksums before and after.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -80,7 +83,7 @@ def _submissions(course):
         "sys_exit": (S.append_to_answer(full, sol[0], "import sys\nsys.exit(1)"), sol),
         "os_exit": (S.append_to_answer(full, sol[1], "import os\nos._exit(1)"), None),
         "prints": (S.append_to_answer(full, sol[0], "for i in range(200_000):\n    print(i)\nprint('x' * 5_000_000)"), sol),
-        "memory_hog": (S.append_to_answer(full, sol[0], HOG), sol),
+        "memory_hog": (S.append_to_answer(full, sol[-1], HOG), None),  # bounds checked below
         "deletes_files": (
             S.append_to_answer(
                 full, sol[0],
@@ -103,6 +106,11 @@ def _autograde(course, *args, wait=True):
                           text=True, timeout=900)
 
 
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _status(course, student):
     path = course / ".autograde" / FAULTY / f"{student}.json"
     return json.loads(path.read_text()) if path.is_file() else None
@@ -119,19 +127,22 @@ def batch(tmp_path_factory):
         S.submit(course, name, FAULTY, nb)
         if right is not None:
             expected[name] = S.expected_score(inst, right, points)
+    # the tests that ran before the memory hog; the later ones run in a kernel at its limit
+    # (IPython keeps the MemoryError's traceback, and with it the memory), so they may fail
+    hog_floor = S.expected_score(inst, S.solution_ids(inst)[:-1], points)
     S.submit(course, "not_json", FAULTY, raw='{"cells": [ {"cell_type": "code", "source": "print(1)"')
     protected = [course / "solutions", course / "nbgrader_config.py", course / "exercises"] + [
         course / "submitted" / s for s in GOOD
     ]
     before = C.checksums(protected)
-    start = time.monotonic()
+    start, cpu = time.monotonic(), _children_cpu()
     proc = _autograde(course)
-    seconds = time.monotonic() - start
-    print(f"\nfaults batch ({len(subs) + 1} submissions): {seconds:.1f} s\n{proc.stdout}")
+    seconds, cpu = time.monotonic() - start, _children_cpu() - cpu
+    print(f"\nfaults batch ({len(subs) + 1} submissions): {seconds:.1f} s wall, {cpu:.1f} s CPU\n{proc.stdout}")
     C.nbgrader(course, "export", "--to", "grades.csv")
     return {
         "course": course, "points": points, "expected": expected, "proc": proc, "before": before,
-        "after": C.checksums(protected), "scores": C.scores(course), "seconds": seconds,
+        "after": C.checksums(protected), "scores": C.scores(course), "seconds": seconds, "hog_floor": hog_floor,
     }
 
 
@@ -165,6 +176,10 @@ def test_what_each_fault_left_in_the_graded_notebook(batch):
 
     assert "SystemExit" in graded("sys_exit")
     assert "MemoryError" in graded("memory_hog")
+    assert _status(batch["course"], "memory_hog")["status"] == "ok"
+    hog = batch["scores"][(FAULTY, "memory_hog")]
+    assert None not in hog["grades"].values()
+    assert batch["hog_floor"] <= hog["score"] <= sum(batch["points"].values())
     rebinds = graded("rebinds")
     assert "UsedReferenceError" in rebinds or "AssertionError" in rebinds
     printed = S.read(batch["course"] / "autograded" / "prints" / FAULTY / f"{FAULTY}.ipynb")
