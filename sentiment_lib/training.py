@@ -419,6 +419,13 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     start = time.perf_counter()
     try:
         trainer.train(resume_from_checkpoint=_latest_checkpoint(staging) if config.resume else None)
+    except BaseException:
+        # close the progress bar, so that an error message starts on a line of its own
+        for callback in trainer.callback_handler.callbacks:
+            if getattr(callback, "training_bar", None) is not None:
+                callback.training_bar.close()
+                callback.training_bar = None
+        raise
     finally:
         transformers.logging.set_verbosity(verbosity)
     train_seconds = time.perf_counter() - start
