@@ -273,7 +273,12 @@ def clean_text(text: str) -> str:
     """
     if not isinstance(text, str):
         raise SentimentLibError(f"clean_text expects a string, got {type(text).__name__}.")
-    return _SPACES.sub(" ", _BR.sub(" ", text)).strip()
+    while True:  # removing one tag can join its neighbours into a new one: "<br <br>/>"
+        replaced = _BR.sub(" ", text)
+        if replaced == text:
+            break
+        text = replaced
+    return _SPACES.sub(" ", text).strip()
 
 
 def clean_dataset(dataset: Any) -> Any:

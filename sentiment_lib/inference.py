@@ -53,6 +53,13 @@ def check_texts(texts: Any) -> list[str]:
             )
         if not t.strip():
             raise SentimentLibError(f"Text {i} is blank.", hint="Remove empty reviews before predicting.")
+        try:
+            t.encode("utf-8")
+        except UnicodeEncodeError as err:  # a lone surrogate, e.g. from a badly decoded file
+            raise SentimentLibError(
+                f"Text {i} is not valid Unicode ({err.reason} at character {err.start}).",
+                hint="Read the text with the right encoding (UTF-8) or drop the broken characters.",
+            ) from None
     return texts
 
 
