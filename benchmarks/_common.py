@@ -25,14 +25,18 @@ INTERESTING_FLAGS = (
 )
 
 
-def setup_env() -> None:
-    """Offline defaults (the shared IMDB copy and the packaged encoder) unless set already."""
+def setup_env(args: argparse.Namespace | None = None) -> None:
+    """Offline defaults (the shared IMDB copy and the packaged encoder) unless set already; ``--threads``."""
     shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "imdb"
     if "SENTIMENT_DATA_DIR" not in os.environ and (shared / "train.parquet").is_file():
         os.environ["SENTIMENT_DATA_DIR"] = str(shared)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args is not None and getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
 
 
 def cpu_flags() -> set[str]:
@@ -120,7 +124,8 @@ def machine_info(model: str | None = None) -> dict[str, Any]:
         "transformers": transformers.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "load_average": load_average(),
+        "tokenizers_parallelism": os.environ.get("TOKENIZERS_PARALLELISM"),
     }
     if model is not None:
         info["model"] = model
@@ -149,6 +154,8 @@ def base_parser(description: str, default_output: str) -> argparse.ArgumentParse
     parser.add_argument("--model", default=None, help="Model: 'offline', 'tiny', a directory (default: $SENTIMENT_MODEL or offline).")
     parser.add_argument("--smoke", action="store_true", help="A tiny run (tiny model, a few steps) that only checks the script works.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed for the review sample.")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice). On a machine "
+                        "shared with other jobs, 1 thread can be faster than all cores: threads wait for each other.")
     return parser
 
 

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.smoke:
         args.n, args.chunks, args.batch_size = 16, 2, 8
-    _common.setup_env()
+    _common.setup_env(args)
 
     import numpy as np
     import torch

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.smoke:
         args.lengths, args.steps, args.pool, args.batch_size = [64], 2, 64, 8
         args.check_train_size, args.check_validation_size, args.check_max_length = 32, 16, 64
-    _common.setup_env()
+    _common.setup_env(args)
 
     from sentiment_lib.data import prepare_splits
     from sentiment_lib.modeling import build_model, resolve_model
