@@ -340,7 +340,7 @@ def dataset_statistics(dataset: Any, tokenizer: Any | None = None) -> pd.DataFra
     frame = dataset.select_columns(["text", "label"]).to_pandas()
     frame["words"] = frame["text"].str.split().str.len()
     if tokenizer is not None:
-        frame["tokens"] = [len(ids) for ids in tokenizer(list(frame["text"]), truncation=False)["input_ids"]]
+        frame["tokens"] = [len(ids) for ids in tokenizer(list(frame["text"]), truncation=False, verbose=False)["input_ids"]]
     names = {0: "neg", 1: "pos"}
     rows = {}
     for key, group in [*((names.get(k, k), g) for k, g in frame.groupby("label")), ("all", frame)]:

@@ -147,7 +147,7 @@ def tokenize(
             hint="Use strategy='head' with this tokenizer.",
         )
     budget = max_length - 2
-    raw = tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"] if texts else []
+    raw = tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)["input_ids"] if texts else []
     ids = [[tokenizer.cls_token_id, *head_tail_ids(seq, budget), tokenizer.sep_token_id] for seq in raw]
     features = [{"input_ids": seq, "attention_mask": [1] * len(seq)} for seq in ids]
     padded = tokenizer.pad(
@@ -197,7 +197,7 @@ def token_lengths(texts: Iterable[str], tokenizer: Any) -> np.ndarray:
     texts = list(texts)
     if not texts:
         return np.zeros(0, dtype=int)
-    return np.array([len(ids) for ids in tokenizer(texts, truncation=False)["input_ids"]])
+    return np.array([len(ids) for ids in tokenizer(texts, truncation=False, verbose=False)["input_ids"]])
 
 
 def token_length_stats(
