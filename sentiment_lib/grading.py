@@ -177,10 +177,17 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     try:
         with contextlib.redirect_stderr(sys.stdout):
             result = func(*args, **kwargs)
-    except NotImplementedError:
+    except NotImplementedError as err:
+        tb = err.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = tb.tb_frame.f_code.co_name if tb is not None else _learner_name(func)
+        if where in (_learner_name(func), "call"):
+            message = f"`{_learner_name(func)}` is not written yet: it still raises NotImplementedError."
+        else:
+            message = f"`{_learner_name(func)}` uses `{where}`, which is not written yet (it raises NotImplementedError)."
         raise AssertionError(
-            f"`{_learner_name(func)}` is not written yet: it still raises NotImplementedError. "
-            "Replace the `raise NotImplementedError()` line with your code and run the cell again."
+            f"{message} Replace the `raise NotImplementedError()` line with your code and run the cell again."
         ) from None
     except BaseException as err:
         if used:

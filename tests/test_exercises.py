@@ -420,3 +420,43 @@ def test_solutions_pass_and_other_answers_are_graded_fairly(assignment, grading_
             with pytest.raises(Exception) as info:
                 exec(test, scope)
             assert not isinstance(info.value, UsedReferenceError), f"{grade_id}: {info.value}"
+
+
+# --------------------------------------------------------------------------------------
+# sentiment_lib.grading itself (fast)
+# --------------------------------------------------------------------------------------
+
+
+def test_call_sees_the_reference_through_aliases_wrappers_and_classes():
+    import functools
+
+    from sentiment_lib import grading
+    from sentiment_lib.data import clean_text as tidy
+    from sentiment_lib.inference import SentimentClassifier, check_texts
+
+    wrapped = functools.partial(tidy)
+    for answer in (lambda t: tidy(t), lambda t: wrapped(t), lambda t: check_texts([t])[0]):
+        with pytest.raises(UsedReferenceError):
+            grading.call(answer, "a<br />b", forbid=[tidy, SentimentClassifier, check_texts])
+    # the reference running *outside* the learner's call is fine, and so is the learner's own code
+    assert grading.call(lambda t: t.replace("<br />", " "), "a<br />b", forbid=[tidy]) == "a b"
+    assert tidy("a<br />b") == "a b"
+
+
+def test_call_explains_stubs_and_keeps_stderr_clean(capsys):
+    import sys
+
+    from sentiment_lib import grading
+
+    def helper(x):
+        raise NotImplementedError()
+
+    def answer(x):
+        print("progress", file=sys.stderr)
+        return helper(x)
+
+    with pytest.raises(AssertionError, match="`helper` is not written yet|uses `helper`"):
+        grading.call(answer, 1)
+    assert capsys.readouterr().err == ""  # nbgrader would give zero points for stderr output
+    with pytest.raises(AssertionError, match="should raise ValueError, but it returned 2"):
+        grading.expect_error(lambda x: x + 1, 1)
