@@ -516,7 +516,9 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     """Reuse the model in ``config.output_dir`` if it was trained with the same settings, else train it.
 
     Chapters 4–6 of the book call this so that the model fine-tuned in chapter 3
-    is trained once and then shared.
+    is trained once and then shared. A run that was interrupted (a ``.partial``
+    directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
+    book build) is resumed from its last checkpoint instead of failing.
 
     Examples
     --------
@@ -537,4 +539,6 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
                 log_history=read_json(history) if history.is_file() else [],
             )
         config = TrainConfig(**{**asdict(config), "overwrite": True})
+    if _staging_dir(output).is_dir():
+        config = TrainConfig(**{**asdict(config), "resume": True})
     return fine_tune(config, progress=progress)
