@@ -52,9 +52,13 @@ def make_batches(encoded, tokenizer, *, batch_size, steps, max_length, grouped, 
     else:
         order = torch.randperm(len(encoded), generator=generator).tolist()
     collate = make_collator(tokenizer, pad_to_max_length=not grouped, max_length=max_length)
+    # The sampler sorts each megabatch longest first, so its first batches are the longest of all:
+    # take the steps' batches at random from the whole epoch instead, as a fair sample of it.
+    n_batches = len(order) // batch_size
+    picks = torch.randperm(n_batches, generator=generator)[:steps].tolist()
     batches = []
-    for step in range(steps):
-        idx = order[step * batch_size : (step + 1) * batch_size]
+    for pick in picks:
+        idx = order[pick * batch_size : (pick + 1) * batch_size]
         features = [
             {"input_ids": encoded[i]["input_ids"], "attention_mask": encoded[i]["attention_mask"], "labels": encoded[i]["label"]}
             for i in idx
@@ -145,6 +149,33 @@ def compare_length(base_model, tokenizer, train, *, max_length, batch_size, step
     return out
 
 
+def epoch_padding(train, tokenizer, *, max_length, batch_size, seed):
+    """Tokens computed over a whole epoch of the pool: seed batches versus length-grouped ones.
+
+    A few timed steps see a few batches only; this counts every batch of an epoch
+    (no training), so it shows the padding each scheme wastes on average.
+    """
+    import torch
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    from sentiment_lib.tokenization import tokenize
+
+    lengths = [len(ids) for ids in tokenize(train["text"], tokenizer, max_length=max_length, strategy="head")["input_ids"]]
+    order = list(LengthGroupedSampler(batch_size, lengths=lengths, generator=torch.Generator().manual_seed(seed)))
+    grouped = sum(len(b) * max(b) for b in ([lengths[i] for i in order[j : j + batch_size]]
+                                             for j in range(0, len(order), batch_size)))
+    real, seed_tokens = sum(lengths), len(lengths) * max_length
+    return {
+        "reviews": len(lengths),
+        "real_tokens": real,
+        "seed_tokens": seed_tokens,
+        "grouped_tokens": grouped,
+        "seed_padding_share": 1 - real / seed_tokens,
+        "grouped_padding_share": 1 - real / grouped,
+        "token_ratio": seed_tokens / grouped,
+    }
+
+
 def accuracy_check(model_name, *, train_size, validation_size, max_length, seed):
     """Two short fine-tuning runs on the same data: seed-style versus dynamic + grouped."""
     import tempfile
@@ -173,6 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--pool", type=int, default=2000, help="Training reviews the batches are drawn from.")
     parser.add_argument("--force-bf16", action="store_true", help="Measure bf16 autocast even without native bf16 (slow).")
+    parser.add_argument("--padding-only", action="store_true", help="Only add the whole-epoch padding counts to an existing --output file.")
     parser.add_argument("--accuracy-check", action="store_true", help="Also fine-tune seed-style and dynamic once each and compare validation accuracy.")
     parser.add_argument("--check-train-size", type=int, default=1000)
     parser.add_argument("--check-validation-size", type=int, default=1000)
@@ -193,6 +225,16 @@ def main(argv: list[str] | None = None) -> dict:
     base = build_model(path, seed=args.seed)
     train = prepare_splits(train_size=args.pool, validation_size=500, test_size=2, seed=args.seed)["train"]
     machine = _common.machine_info(model_name)
+    padding = {str(n): epoch_padding(train, tokenizer, max_length=n, batch_size=args.batch_size, seed=args.seed)
+               for n in args.lengths}
+    if args.padding_only:
+        import json
+
+        previous = json.loads(Path(args.output).read_text())
+        previous["results"]["epoch_padding"] = padding
+        Path(args.output).write_text(json.dumps(previous, indent=2))
+        print(f"added epoch_padding to {args.output}")
+        return previous["results"]
 
     native = _common.bf16_supported()
     bf16 = {"native_support": native, "cpu_flags": machine["cpu_flags"]}
@@ -209,6 +251,7 @@ def main(argv: list[str] | None = None) -> dict:
         "pool": len(train),
         "truncation": "head",
         "bf16": bf16,
+        "epoch_padding": padding,
         "padding_invariance_max_abs_logit_diff": padding_invariance(base, tokenizer, train["text"][:8], max(args.lengths)),
         "lengths": {},
     }

@@ -65,6 +65,8 @@ def test_training_smoke(tmp_path):
         assert 0 <= length[side]["padding_share"] < 1
     assert length["speedup_samples"] > 0
     assert results["padding_invariance_max_abs_logit_diff"] < 1e-3
+    (epoch,) = results["epoch_padding"].values()
+    assert epoch["grouped_tokens"] <= epoch["seed_tokens"] and epoch["token_ratio"] >= 1
     assert results["bf16"]["status"]
 
 
