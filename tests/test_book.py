@@ -114,6 +114,20 @@ def test_config_keeps_solutions_out_of_the_book():
     assert not any(p.startswith(("solutions", "exercises")) for p in PAGES)
 
 
+@pytest.mark.slow
+def test_train_or_load_recovers_from_an_interrupted_build(tmp_path, imdb_dir):
+    """A book build cut off during chapter 3 leaves `<model>.partial`; the next build must go on."""
+    from sentiment_lib.training import make_config, train_or_load
+
+    config = make_config(model="tiny", output_dir=str(tmp_path / "quick"), train_size=32, validation_size=16,
+                         test_size=16, max_length=32, batch_size=16, epochs=1.0, data_dir=str(imdb_dir))
+    (tmp_path / "quick.partial").mkdir()  # what a killed run leaves behind
+    first = train_or_load(config, progress=False)
+    assert (tmp_path / "quick" / "config.json").is_file() and not (tmp_path / "quick.partial").exists()
+    again = train_or_load(config, progress=False)  # same settings: loaded, not trained again
+    assert again.metrics == first.metrics
+
+
 # --------------------------------------------------------------------------------------
 # The built book (slow)
 # --------------------------------------------------------------------------------------
