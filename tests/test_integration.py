@@ -21,7 +21,7 @@ def run(tmp_path_factory, imdb_dir):
     splits = prepare_splits(imdb_dir, train_size=400, validation_size=200, test_size=400, seed=0)
     config = make_config(
         "quick", model="offline", output_dir=str(tmp_path_factory.mktemp("real") / "model"),
-        max_length=128, epochs=1, batch_size=16, learning_rate=1e-4,
+        max_length=128, epochs=2, batch_size=16, learning_rate=2e-4,
     )
     return fine_tune(config, splits=splits, progress=False)
 
