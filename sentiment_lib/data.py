@@ -330,12 +330,8 @@ def dataset_statistics(dataset: Any, tokenizer: Any | None = None) -> pd.DataFra
     --------
     >>> import datasets
     >>> ds = datasets.Dataset.from_dict({"text": ["good fun", "bad"], "label": [1, 0]})
-    >>> dataset_statistics(ds)[["reviews", "share", "mean_words"]]
-           reviews  share  mean_words
-    label
-    neg          1    0.5         1.0
-    pos          1    0.5         2.0
-    all          2    1.0         1.5
+    >>> dataset_statistics(ds)[["reviews", "share", "mean_words"]].to_dict("index")
+    {'neg': {'reviews': 1, 'share': 0.5, 'mean_words': 1.0}, 'pos': {'reviews': 1, 'share': 0.5, 'mean_words': 2.0}, 'all': {'reviews': 2, 'share': 1.0, 'mean_words': 1.5}}
     """
     frame = dataset.select_columns(["text", "label"]).to_pandas()
     frame["words"] = frame["text"].str.split().str.len()
