@@ -31,7 +31,7 @@ book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
