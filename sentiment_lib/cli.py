@@ -110,24 +110,25 @@ def _saved_settings(model_dir: str) -> dict[str, Any]:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .data import prepare_splits
+    from .data import balanced_subset, clean_dataset, prepare_splits
     from .evaluation import compute_metrics
     from .inference import SentimentClassifier
 
     settings = _saved_settings(args.model_dir)
+    # the same split the model was trained against; only the split scored here is cleaned
     splits = prepare_splits(
         args.data_dir,
         train_size=None,
         validation_size=settings.get("validation_size", 500),
         test_size=args.size if args.split == "test" else None,
-        clean=settings.get("clean", True),
+        clean=False,
         seed=settings.get("seed", args.seed),
     )
     data = splits[args.split]
     if args.split == "validation" and args.size is not None:
-        from .data import balanced_subset
-
         data = balanced_subset(data, args.size, seed=args.seed, what="validation")
+    if settings.get("clean", True):
+        data = clean_dataset(data)
     clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize)
     probs = clf.predict_proba(data["text"], batch_size=args.batch_size, progress=True)
     result = compute_metrics(data["label"], probs.argmax(-1), probs[:, 1])

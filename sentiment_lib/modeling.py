@@ -73,9 +73,30 @@ def _is_local(path: str) -> bool:
     return Path(path).expanduser().exists() or os.path.isabs(path) or path.startswith((".", "~"))
 
 
+def restore_interrupted_publish(path: str | os.PathLike) -> bool:
+    """Put back a model that an interrupted publish left in ``PATH.old``.
+
+    Training publishes a new model by moving the old one to ``PATH.old`` and the
+    new one to ``PATH``; a kill between the two moves leaves only ``PATH.old``.
+    Returns ``True`` when it moved that model back.
+
+    Examples
+    --------
+    >>> restore_interrupted_publish("/nonexistent/model")
+    False
+    """
+    path = Path(path).expanduser()
+    old = path.with_name(path.name + ".old")
+    if path.exists() or not old.is_dir():
+        return False
+    os.replace(old, path)
+    return True
+
+
 def check_model_dir(path: str | os.PathLike) -> Path:
     """Check that a local directory holds a loadable model; raise a clear error if not."""
     path = Path(path).expanduser()
+    restore_interrupted_publish(path)
     if not path.is_dir():
         raise SentimentLibError(
             f"Model directory {path} does not exist.",

@@ -198,7 +198,10 @@ def _staging_dir(output_dir: Path) -> Path:
 
 
 def _prepare_dirs(config: TrainConfig) -> tuple[Path, Path]:
+    from .modeling import restore_interrupted_publish
+
     output = Path(config.output_dir).expanduser()
+    restore_interrupted_publish(output)
     staging = _staging_dir(output)
     if output.exists() and any(output.iterdir()) and not config.overwrite:
         raise SentimentLibError(
@@ -217,7 +220,12 @@ def _prepare_dirs(config: TrainConfig) -> tuple[Path, Path]:
 
 
 def _publish(model_dir: Path, output: Path) -> None:
-    """Move a finished model into place; an older model there is removed only afterwards."""
+    """Move a finished model into place; an older model there is removed only afterwards.
+
+    A kill between the two moves leaves the older model in ``OUTPUT.old``;
+    :func:`~sentiment_lib.modeling.restore_interrupted_publish` puts it back
+    the next time the directory is trained into or loaded.
+    """
     old = output.with_name(output.name + ".old")
     if old.exists():
         shutil.rmtree(old)
@@ -461,6 +469,39 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
 
 
+def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
+    """Reuse the model in ``config.output_dir`` if it was trained with the same settings, else train it.
+
+    Chapters 4–6 of the book call this so that the model fine-tuned in chapter 3
+    is trained once and then shared. A run that was interrupted (a ``.partial``
+    directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
+    book build) is resumed from its last checkpoint instead of failing.
+
+    Examples
+    --------
+    >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
+    """
+    from .modeling import read_json, restore_interrupted_publish
+
+    output = Path(config.output_dir).expanduser()
+    restore_interrupted_publish(output)
+    saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
+    if saved_config.is_file() and saved_metrics.is_file():
+        saved = read_json(saved_config)
+        wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
+        if all(saved.get(k) == v for k, v in wanted.items()):
+            history = output / "log_history.json"
+            return TrainResult(
+                output_dir=str(output),
+                metrics=read_json(saved_metrics),
+                log_history=read_json(history) if history.is_file() else [],
+            )
+        config = TrainConfig(**{**asdict(config), "overwrite": True})
+    if _staging_dir(output).is_dir():
+        config = TrainConfig(**{**asdict(config), "resume": True})
+    return fine_tune(config, progress=progress)
+
+
 def learning_curve(log_history: list[dict[str, Any]]) -> Any:
     """Training loss per step and validation metrics per evaluation, as two DataFrames.
 
@@ -510,35 +551,3 @@ __all__ = [
     "PROFILES", "TrainConfig", "TrainResult", "make_config", "validate_config", "train_one_epoch",
     "batches_for", "fine_tune", "train_or_load", "learning_curve", "plot_learning_curve", "load_metrics",
 ]
-
-
-def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
-    """Reuse the model in ``config.output_dir`` if it was trained with the same settings, else train it.
-
-    Chapters 4–6 of the book call this so that the model fine-tuned in chapter 3
-    is trained once and then shared. A run that was interrupted (a ``.partial``
-    directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
-    book build) is resumed from its last checkpoint instead of failing.
-
-    Examples
-    --------
-    >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
-    """
-    from .modeling import read_json
-
-    output = Path(config.output_dir).expanduser()
-    saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
-    if saved_config.is_file() and saved_metrics.is_file():
-        saved = read_json(saved_config)
-        wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
-        if all(saved.get(k) == v for k, v in wanted.items()):
-            history = output / "log_history.json"
-            return TrainResult(
-                output_dir=str(output),
-                metrics=read_json(saved_metrics),
-                log_history=read_json(history) if history.is_file() else [],
-            )
-        config = TrainConfig(**{**asdict(config), "overwrite": True})
-    if _staging_dir(output).is_dir():
-        config = TrainConfig(**{**asdict(config), "resume": True})
-    return fine_tune(config, progress=progress)

@@ -50,6 +50,10 @@ def test_evaluate_prints_metrics_json(model_dir):
     assert metrics["n"] == 40 and set(metrics) >= {"accuracy", "precision", "recall", "f1", "roc_auc", "confusion"}
     val = json.loads(cli("evaluate", "--model-dir", str(model_dir), "--split", "validation", "--size", "20", check=True).stdout)
     assert val["split"] == "validation" and val["n"] == 20
+    # the test reviews the training run scored, prepared the same way: the same numbers
+    trained = json.loads((model_dir / "metrics.json").read_text())["test"]
+    again = json.loads(cli("evaluate", "--model-dir", str(model_dir), "--size", "32", check=True).stdout)
+    assert (again["accuracy"], again["roc_auc"]) == pytest.approx((trained["accuracy"], trained["roc_auc"]), abs=1e-9)
 
 
 def test_predict_from_arguments_file_and_stdin(model_dir, tmp_path):

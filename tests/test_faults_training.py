@@ -127,6 +127,51 @@ def test_same_seed_twice_gives_identical_metrics(reference, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
+# Killed while publishing: between moving the old model aside and moving the new one in
+# --------------------------------------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no ``except Exception`` catches it."""
+
+
+@pytest.mark.parametrize("then", ["load", "train_again"])
+def test_kill_between_publish_moves_keeps_old_model(reference, tmp_path, monkeypatch, then):
+    from sentiment_lib import training
+
+    ref_dir, _ = reference
+    out = tmp_path / "model"
+    shutil.copytree(ref_dir, out)
+    before = digest(out)
+    new_model = tmp_path / "staging-model"
+    shutil.copytree(tiny_model_dir(), new_model)
+
+    real_replace, calls = os.replace, []
+
+    def replace_then_die(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:
+            raise Killed
+        real_replace(src, dst)
+
+    monkeypatch.setattr(training.os, "replace", replace_then_die)
+    with pytest.raises(Killed):
+        training._publish(new_model, out)
+    monkeypatch.setattr(training.os, "replace", real_replace)
+    assert not out.exists() and (tmp_path / "model.old").is_dir(), "the kill happened between the two moves"
+
+    if then == "load":
+        clf = SentimentClassifier.from_pretrained(out)  # puts the old model back, then loads it
+        assert clf.predict(["A fine film."])[0].label in ("positive", "negative")
+        assert digest(out) == before
+    else:
+        with pytest.raises(SentimentLibError, match="already exists"):
+            fine_tune(make_config(output_dir=str(out), **{**SETTINGS, "epochs": 1.0}), progress=False)
+        assert digest(out) == before, "the old model was restored, and a run without --overwrite left it alone"
+    assert not (tmp_path / "model.old").exists()
+
+
+# --------------------------------------------------------------------------------------------
 # Killed mid-epoch, then --resume
 # --------------------------------------------------------------------------------------------
 
