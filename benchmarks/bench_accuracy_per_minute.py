@@ -50,6 +50,11 @@ GRID = {
     "128_2000_head_tail_lr2e-4": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
     "256_1000_head_tail_lr2e-4": dict(max_length=256, train_size=1000, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
     "256_2000_head_lr2e-4": dict(max_length=256, train_size=2000, truncation="head", learning_rate=2e-4, epochs=1.0),
+    "384_1300_head_tail": dict(max_length=384, train_size=1300, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
+    "128_5000_head_tail": dict(max_length=128, train_size=5000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
+    "256_2400_head_tail": dict(max_length=256, train_size=2400, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
+    "256_1000_head_tail": dict(max_length=256, train_size=1000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
+    "128_2000_head_tail_lr2e-4_2ep": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=2e-4, epochs=2.0),
 }
 SMOKE_RUN = dict(max_length=64, train_size=32, validation_size=16, test_size=16, max_steps=2, eval_batch_size=16)
 
