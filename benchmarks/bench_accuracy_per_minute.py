@@ -55,6 +55,8 @@ GRID = {
     "256_2400_head_tail": dict(max_length=256, train_size=2400, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
     "256_1000_head_tail": dict(max_length=256, train_size=1000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
     "128_2000_head_tail_lr2e-4_2ep": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=2e-4, epochs=2.0),
+    # the same compute in twice as many, smaller optimizer steps
+    "256_2000_head_tail_bs8": dict(max_length=256, train_size=2000, truncation="head_tail", learning_rate=1e-4, epochs=1.0, batch_size=8),
 }
 SMOKE_RUN = dict(max_length=64, train_size=32, validation_size=16, test_size=16, max_steps=2, eval_batch_size=16)
 
@@ -111,6 +113,7 @@ def run_row(name: str, overrides: dict, metrics: dict, settings: dict, cpu_secon
         "train_cpu_minutes_per_thread": cpu_minutes,
         # minutes judged against the budget: CPU time per thread where measured, else wall time
         "minutes": cpu_minutes if cpu_minutes is not None else round(metrics["train_seconds"] / 60, 2),
+        "clock": "cpu" if cpu_minutes is not None else "wall",
         "test_accuracy": metrics["test"]["accuracy"] if metrics.get("test") else None,
         "test_f1": metrics["test"]["f1"] if metrics.get("test") else None,
         "validation_accuracy": metrics["validation"].get("accuracy"),
@@ -169,7 +172,8 @@ def main(argv: list[str] | None = None) -> dict:
         d = Path(directory)
         metrics = json.loads((d / "metrics.json").read_text())
         settings = json.loads((d / "training_config.json").read_text())
-        rows.append({**run_row(f"existing:{d.name}", {}, metrics, settings), "load_average_after": None})
+        name = f"{settings['max_length']}_{metrics['train_samples']}_{settings['truncation']} ({d.name}, trained before)"
+        rows.append({**run_row(name, {}, metrics, settings), "load_average_after": None})
 
     results["tfidf_bigram_baseline"] = tfidf_reference(8 if args.smoke else test_size, 42, args.smoke)
     names = ["smoke"] if args.smoke else (args.runs if args.runs is not None else list(GRID))

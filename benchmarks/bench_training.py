@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--accuracy-check", action="store_true", help="Also fine-tune seed-style and dynamic once each and compare validation accuracy.")
     parser.add_argument("--check-train-size", type=int, default=1000)
     parser.add_argument("--check-validation-size", type=int, default=1000)
-    parser.add_argument("--check-max-length", type=int, default=128)
+    parser.add_argument("--check-max-length", type=int, default=512, help="Max length of the accuracy check (the goal is stated at 512).")
     args = parser.parse_args(argv)
     if args.smoke:
         args.lengths, args.steps, args.pool, args.batch_size = [64], 2, 64, 8
