@@ -75,3 +75,25 @@ def test_quantized_model_agrees_with_fp32(tiny_model, tmp_path):
     int8 = SentimentClassifier.from_pretrained(tmp_path, quantize=True)
     texts = ["good fun", "terrible acting", "it was fine"]
     assert np.allclose(fp32.predict_proba(texts), int8.predict_proba(texts), atol=0.05)
+
+
+def test_int8_keeps_feed_forward_down_projections_in_float32(tiny_model):
+    import torch
+
+    from sentiment_lib.quantization import int8_layer_names, quantize_int8
+
+    model = build_model(tiny_model, seed=0)
+    block_linears = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and ".layer." in n]
+    down = [n for n in block_linears if n.endswith("ffn.lin2")]
+    assert down and set(int8_layer_names(model)) == set(block_linears) - set(down)
+    assert set(int8_layer_names(model, keep_down_projections=False)) == set(block_linears)
+
+    def kinds(m):
+        return {n: type(mod).__module__.startswith("torch.ao.nn.quantized") for n, mod in m.named_modules()
+                if type(mod).__name__ == "Linear"}
+
+    partial, full = kinds(quantize_int8(model)), kinds(quantize_int8(model, keep_down_projections=False))
+    assert [n for n, q in partial.items() if q] == int8_layer_names(model)
+    assert not partial["classifier"] and not any(partial[n] for n in down)
+    assert all(full[n] for n in block_linears)
+    assert type(model.classifier).__module__ == "torch.nn.modules.linear", "the original model is left alone"
