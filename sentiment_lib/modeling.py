@@ -142,6 +142,7 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     from transformers import AutoModelForSequenceClassification
 
     path = resolve_model(name_or_path)
+    restore_interrupted_publish(path)  # before _is_local: "runs/quick" may exist only as runs/quick.old
     if _is_local(path):
         check_model_dir(path)
     weights = next((f for f in WEIGHT_FILES if (Path(path) / f).is_file()), None)

@@ -161,7 +161,8 @@ def test_kill_between_publish_moves_keeps_old_model(reference, tmp_path, monkeyp
     assert not out.exists() and (tmp_path / "model.old").is_dir(), "the kill happened between the two moves"
 
     if then == "load":
-        clf = SentimentClassifier.from_pretrained(out)  # puts the old model back, then loads it
+        monkeypatch.chdir(tmp_path)  # a relative path, as users type it: "model" must not be taken for a hub id
+        clf = SentimentClassifier.from_pretrained("model")  # puts the old model back, then loads it
         assert clf.predict(["A fine film."])[0].label in ("positive", "negative")
         assert digest(out) == before
     else:
