@@ -141,6 +141,9 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     """
     from transformers import AutoModelForSequenceClassification
 
+    from .pooling import register
+
+    register()  # models saved with mean pooling (sentiment_lib.pooling) load without trust_remote_code
     path = resolve_model(name_or_path)
     restore_interrupted_publish(path)  # before _is_local: "runs/quick" may exist only as runs/quick.old
     if _is_local(path):
@@ -170,29 +173,80 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     return model.to(device or pick_device()).eval()
 
 
-def build_model(name_or_path: str | os.PathLike | None = None, *, seed: int | None = None) -> Any:
+POOLINGS = ("auto", "cls", "mean")
+
+
+def encoder_pooling(name_or_path: str | os.PathLike | None = None) -> str:
+    """How the encoder was pretrained to summarise a text: ``"mean"`` or ``"cls"``.
+
+    A sentence-transformers checkpoint says so in ``1_Pooling/config.json`` (the
+    offline encoder, all-MiniLM-L6-v2, was trained with mean pooling); anything
+    else (DistilBERT, BERT) is read through ``[CLS]``, as
+    ``AutoModelForSequenceClassification`` does.
+
+    Examples
+    --------
+    >>> encoder_pooling("tiny")
+    'cls'
+    >>> encoder_pooling("offline")        # doctest: +SKIP
+    'mean'
+    """
+    path = Path(resolve_model(name_or_path)).expanduser()
+    settings = path / "1_Pooling" / "config.json"
+    if settings.is_file() and read_json(settings).get("pooling_mode_mean_tokens"):
+        return "mean"
+    return "cls"
+
+
+def build_model(
+    name_or_path: str | os.PathLike | None = None, *, seed: int | None = None, pooling: str = "auto"
+) -> Any:
     """A pretrained encoder with a new two-class head (``negative``/``positive``).
 
     The encoder weights come from the checkpoint; the head (``classifier``) is
     new and random, so the model predicts at chance until it is fine-tuned.
+    ``pooling`` picks what the head reads: ``"cls"`` (the ``[CLS]`` token, the
+    architecture's own ``…ForSequenceClassification``), ``"mean"`` (the masked
+    mean of all token vectors, :mod:`sentiment_lib.pooling`) or ``"auto"``: the
+    way the encoder was pretrained (:func:`encoder_pooling`).
 
     Examples
     --------
     >>> model = build_model("tiny")
     >>> model.config.id2label
     {0: 'negative', 1: 'positive'}
+    >>> type(build_model("tiny", pooling="mean")).__name__
+    'MeanPoolingForSequenceClassification'
     """
     import transformers
-    from transformers import AutoModelForSequenceClassification
+    from transformers import AutoModel, AutoModelForSequenceClassification
 
+    if pooling not in POOLINGS:
+        raise SentimentLibError(f"Unknown pooling {pooling!r}.", hint=f"Choose one of {', '.join(POOLINGS)}.")
     path = resolve_model(name_or_path)
+    if pooling == "auto":
+        pooling = encoder_pooling(path)
     if seed is not None:
         transformers.set_seed(seed)
     try:
         with quiet_transformers():  # the "newly initialized head" notice is expected here
-            return AutoModelForSequenceClassification.from_pretrained(
-                path, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
+            if pooling == "cls":
+                return AutoModelForSequenceClassification.from_pretrained(
+                    path, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
+                )
+            from .pooling import MeanPoolingConfig, MeanPoolingForSequenceClassification, register
+
+            register()
+            try:
+                encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
+            except TypeError:  # no [CLS] pooler in this architecture
+                encoder = AutoModel.from_pretrained(path)
+            config = MeanPoolingConfig(
+                encoder=encoder.config.to_dict(), num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
             )
+            model = MeanPoolingForSequenceClassification(config)  # random encoder and head ...
+            model.encoder.load_state_dict(encoder.state_dict())  # ... then the pretrained encoder
+            return model
     except OSError as err:
         raise SentimentLibError(
             f"Could not load the pretrained model {path!r} ({type(err).__name__}).",
@@ -248,6 +302,53 @@ def pick_device() -> str:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def cpu_flags() -> set[str]:
+    """The processor's feature flags (``/proc/cpuinfo`` on Linux; empty elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    line = next((l for l in text.splitlines() if l.startswith(("flags", "Features"))), "")
+    return set(line.partition(":")[2].split())
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when the CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+
+
+def resolve_precision(precision: str = "auto", device: str | None = None) -> str:
+    """The arithmetic to train and predict in: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
+
+    ``"auto"`` picks bf16 on a GPU that supports it (else fp16), bf16 on a CPU
+    with native bf16 (:func:`cpu_has_native_bf16`), and fp32 everywhere else.
+    An explicit value is used as given (bf16 on a CPU without it works, slowly).
+    Weights are always kept and saved in fp32; bf16 is autocast.
+
+    Examples
+    --------
+    >>> resolve_precision("fp32")
+    'fp32'
+    >>> resolve_precision("auto", "cpu") in ("fp32", "bf16")
+    True
+    """
+    if precision not in PRECISIONS:
+        raise SentimentLibError(f"Unknown precision {precision!r}.", hint=f"Choose one of {', '.join(PRECISIONS)}.")
+    if precision != "auto":
+        return precision
+    device = device or pick_device()
+    if device == "cuda":
+        import torch
+
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if device == "cpu":
+        return "bf16" if cpu_has_native_bf16() else "fp32"
+    return "fp32"
 
 
 def count_parameters(model: Any) -> dict[str, int]:
