@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--file", default=None, help="A file with one review per line.")
     predict.add_argument("--batch-size", type=int, default=32)
     predict.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU).")
+    predict.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                         help="Arithmetic: auto = bf16 where the hardware has it natively, else fp32.")
 
     compare = sub.add_parser("compare", help="Baseline comparison table (markdown, or JSON with --json).")
     compare.add_argument("--model-dir", default=None, help="A fine-tuned model to include.")
@@ -154,7 +156,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .inference import SentimentClassifier
 
     texts = _read_texts(args)
-    clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize)
+    clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize, precision=args.precision)
     for p in clf.predict(texts, batch_size=args.batch_size):
         print(json.dumps({"text": p.text, "label": p.label, "score": round(p.score, 4)}, ensure_ascii=False))
     return 0

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .errors import SentimentLibError
-from .modeling import load_model, pick_device, resolve_model
+from .modeling import load_model, pick_device, resolve_model, resolve_precision
 from .tokenization import check_strategy, load_tokenizer, tokenize
 
 
@@ -76,6 +76,12 @@ class SentimentClassifier:
         Truncation strategy; ``None`` uses the training one.
     device : str, default=None
         ``cuda``, ``mps`` or ``cpu``; ``None`` picks the best available.
+    precision : {"fp32", "auto", "bf16", "fp16"}, default="fp32"
+        Arithmetic of the forward pass (autocast; the weights stay fp32).
+        ``"auto"``: bf16 where the hardware has it natively, else fp32
+        (:func:`~sentiment_lib.modeling.resolve_precision`). A classifier built
+        around a model in memory computes exactly as that model (fp32);
+        :meth:`from_pretrained`, the command line and the book use ``"auto"``.
 
     Examples
     --------
@@ -92,8 +98,10 @@ class SentimentClassifier:
         max_length: int | None = None,
         strategy: str | None = None,
         device: str | None = None,
+        precision: str = "fp32",
     ) -> None:
         self.device = device or pick_device()
+        self.precision = resolve_precision(precision, self.device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         limit = getattr(model.config, "max_position_embeddings", 512) or 512
@@ -110,10 +118,12 @@ class SentimentClassifier:
         strategy: str | None = None,
         device: str | None = None,
         quantize: bool = False,
+        precision: str = "auto",
     ) -> "SentimentClassifier":
         """Load a model directory written by :func:`sentiment_lib.training.fine_tune` (or a hub name).
 
         ``quantize=True`` applies int8 dynamic quantization to the linear layers (CPU only).
+        ``precision="auto"`` computes in bf16 where the hardware has it natively.
         """
         from pathlib import Path
 
@@ -128,13 +138,14 @@ class SentimentClassifier:
             from .quantization import quantize_int8
 
             model = quantize_int8(model)
-            device = "cpu"
+            device, precision = "cpu", "fp32"  # int8 layers do not autocast
         return cls(
             model,
             tokenizer,
             max_length=max_length or settings.get("max_length"),
             strategy=strategy or settings.get("truncation"),
             device=device,
+            precision=precision,
         )
 
     def predict_proba(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
@@ -150,7 +161,9 @@ class SentimentClassifier:
             from tqdm.auto import tqdm
 
             starts = tqdm(starts, desc="Predicting", unit="batch")
-        with torch.inference_mode():
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        device_type = self.device.split(":")[0]
+        with torch.inference_mode(), torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
             for start in starts:
                 idx = order[start : start + batch_size]
                 enc = tokenize(
