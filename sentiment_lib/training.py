@@ -9,7 +9,8 @@ directory that reloads anywhere.
 
 A run writes into ``<output_dir>.partial`` and only moves the finished model to
 ``output_dir`` at the very end, so a crash never leaves a half-written model
-where a good one was, and ``resume=True`` continues from the last checkpoint.
+where a good one was, and ``resume=True`` continues from the last checkpoint;
+that run-directory lifecycle lives in :mod:`sentiment_lib.runs`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import SentimentLibError
+from .runs import latest_checkpoint, make_trainer_class, prepare_dirs, publish, staging_dir
 
 PROFILES: dict[str, dict[str, Any]] = {
     # CPU-friendly: balanced subsets, max length 256, one epoch (about 10 minutes on 2 cores).
@@ -66,6 +68,8 @@ class TrainConfig:
     seed: int = field(default=42, metadata={"help": "Random seed (data subsets, head, shuffling)."})
     resume: bool = field(default=False, metadata={"help": "Continue an interrupted run from its last checkpoint."})
     overwrite: bool = field(default=False, metadata={"help": "Replace an existing model in output_dir."})
+    pooling: str = field(default="auto", metadata={"help": "What the head reads: cls, mean, or auto (the way the encoder was pretrained)."})
+    precision: str = field(default="auto", metadata={"help": "Arithmetic: auto (bf16 on a GPU or a CPU with native bf16, else fp32), fp32, bf16 or fp16."})
     profile: str | None = field(default=None, metadata={"help": "quick or full: a preset of the values above."})
 
 
@@ -105,6 +109,12 @@ def validate_config(config: TrainConfig) -> None:
         raise SentimentLibError(f"max_length {config.max_length} is too short.", hint="Use 64 or more.")
     if config.epochs <= 0 and config.max_steps <= 0:
         raise SentimentLibError("Nothing to train: epochs and max_steps are both 0.")
+    from .modeling import POOLINGS, PRECISIONS
+
+    if config.pooling not in POOLINGS:
+        raise SentimentLibError(f"Unknown pooling {config.pooling!r}.", hint=f"Choose one of {', '.join(POOLINGS)}.")
+    if config.precision not in PRECISIONS:
+        raise SentimentLibError(f"Unknown precision {config.precision!r}.", hint=f"Choose one of {', '.join(PRECISIONS)}.")
     if config.learning_rate <= 0:
         raise SentimentLibError(f"learning_rate must be positive, got {config.learning_rate}.")
 
@@ -193,137 +203,6 @@ class TrainResult:
     log_history: list[dict[str, Any]]
 
 
-def _staging_dir(output_dir: Path) -> Path:
-    return output_dir.with_name(output_dir.name + ".partial")
-
-
-def _prepare_dirs(config: TrainConfig) -> tuple[Path, Path]:
-    from .modeling import restore_interrupted_publish
-
-    output = Path(config.output_dir).expanduser()
-    restore_interrupted_publish(output)
-    staging = _staging_dir(output)
-    if output.exists() and any(output.iterdir()) and not config.overwrite:
-        raise SentimentLibError(
-            f"{output} already exists and is not empty.",
-            hint="Pass --overwrite to replace it (it is only replaced once the new run succeeds), or choose another --output-dir.",
-        )
-    if staging.exists() and not config.resume:
-        raise SentimentLibError(
-            f"An interrupted run left {staging}.",
-            hint="Pass --resume to continue it, or delete that directory to start over.",
-        )
-    if config.resume and not staging.exists():
-        raise SentimentLibError(f"Nothing to resume: {staging} does not exist.", hint="Run without --resume.")
-    staging.mkdir(parents=True, exist_ok=True)
-    return output, staging
-
-
-def _publish(model_dir: Path, output: Path) -> None:
-    """Move a finished model into place; an older model there is removed only afterwards.
-
-    A kill between the two moves leaves the older model in ``OUTPUT.old``;
-    :func:`~sentiment_lib.modeling.restore_interrupted_publish` puts it back
-    the next time the directory is trained into or loaded.
-    """
-    old = output.with_name(output.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if output.exists():
-        os.replace(output, old)
-    os.replace(model_dir, output)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def _latest_checkpoint(staging: Path) -> str | None:
-    """The newest *complete* checkpoint of an interrupted run, or ``None``.
-
-    ``Trainer`` writes ``trainer_state.json`` last, so a checkpoint without it was
-    cut off while being saved (a kill, a full disk); it is removed, and the run
-    resumes from the checkpoint before it.
-    """
-    import re
-
-    ckpts = staging / "checkpoints"
-    if not ckpts.is_dir():
-        return None
-    found = sorted(
-        (int(m.group(1)), d) for d in ckpts.iterdir() if d.is_dir() and (m := re.fullmatch(r"checkpoint-(\d+)", d.name))
-    )
-    for _, d in reversed(found):
-        if (d / "trainer_state.json").is_file():
-            return str(d)
-        shutil.rmtree(d, ignore_errors=True)  # half-written: never resume from it
-    return None
-
-
-def _make_trainer_class() -> Any:
-    import torch
-    from transformers import Trainer
-
-    from transformers.trainer_pt_utils import LengthGroupedSampler
-
-    class EpochSeededLengthSampler(LengthGroupedSampler):
-        """``LengthGroupedSampler`` whose shuffle depends only on ``seed`` and the epoch.
-
-        Trainer's own draws from the global torch RNG, whose state at the start of
-        an epoch differs between a run and a resumed run, so a run resumed in its
-        second epoch would see other batches than the run it continues.
-        """
-
-        def __init__(self, batch_size: int, lengths: list[int], seed: int) -> None:
-            super().__init__(batch_size, lengths=lengths)
-            self.seed, self.epoch = seed, 0
-
-        def set_epoch(self, epoch: int) -> None:  # called by Trainer/accelerate before every epoch
-            self.epoch = int(epoch)
-
-        def __iter__(self) -> Any:
-            self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
-            return super().__iter__()
-
-    class CheckedTrainer(Trainer):
-        """A Trainer that stops with a clear message when the loss or the weights stop being finite,
-        and whose length-grouped batches resume exactly (see ``EpochSeededLengthSampler``)."""
-
-        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
-            sampler = super()._get_train_sampler(train_dataset)
-            if type(sampler) is LengthGroupedSampler and sampler.generator is None:
-                seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
-                return EpochSeededLengthSampler(sampler.batch_size, sampler.lengths, seed)
-            return sampler
-
-        def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> Any:
-            loss = super().training_step(model, inputs, num_items_in_batch)
-            if not torch.isfinite(loss).all():
-                raise SentimentLibError(
-                    f"The training loss became {loss.item()} at step {self.state.global_step + 1}.",
-                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
-                    "--resume continues from the last good one.",
-                )
-            return loss
-
-        def _check_weights(self) -> None:
-            bad = next((n for n, p in self.model.named_parameters() if not torch.isfinite(p).all()), None)
-            if bad is not None:
-                raise SentimentLibError(
-                    f"The weights became non-finite ({bad}) at step {self.state.global_step}.",
-                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
-                    "--resume continues from the last good one.",
-                )
-
-        def evaluate(self, *args: Any, **kwargs: Any) -> Any:
-            self._check_weights()
-            return super().evaluate(*args, **kwargs)
-
-        def _save_checkpoint(self, model: Any, trial: Any) -> None:
-            self._check_weights()  # never write a checkpoint that --resume would choke on
-            super()._save_checkpoint(model, trial)
-
-    return CheckedTrainer
-
-
 def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True) -> TrainResult:
     """Fine-tune a pretrained encoder on IMDB and save a reloadable model directory.
 
@@ -357,7 +236,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     from .data import prepare_splits
     from .evaluation import compute_metrics, trainer_metrics
     from .inference import SentimentClassifier
-    from .modeling import build_model, resolve_model
+    from .modeling import build_model, resolve_model, resolve_precision
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
     validate_config(config)
@@ -370,16 +249,17 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
             clean=config.clean,
             seed=config.seed,
         )
-    output, staging = _prepare_dirs(config)
+    output, staging = prepare_dirs(config)
     model_path = resolve_model(config.model)
     tokenizer = load_tokenizer(model_path)
     encoded = tokenize_dataset(
         splits, tokenizer, max_length=config.max_length, strategy=config.truncation,
         pad_to_max_length=config.pad_to_max_length,
     )
-    model = build_model(model_path, seed=config.seed)
+    model = build_model(model_path, seed=config.seed, pooling=config.pooling)
 
     on_gpu = torch.cuda.is_available()
+    precision = resolve_precision(config.precision, "cuda" if on_gpu else "cpu")
     steps_per_epoch = -(-len(encoded["train"]) // config.batch_size)
     total_steps = config.max_steps if config.max_steps > 0 else math.ceil(config.epochs * steps_per_epoch)
     per_epoch = config.eval_steps is None
@@ -406,14 +286,15 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         seed=config.seed,
         data_seed=config.seed,
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
-        bf16=on_gpu and torch.cuda.is_bf16_supported(),
-        fp16=on_gpu and not torch.cuda.is_bf16_supported(),
+        bf16=precision == "bf16",  # autocast: the weights (and the saved model) stay fp32
+        fp16=precision == "fp16",
+        use_cpu=not on_gpu,
         report_to="none",
         disable_tqdm=not progress,
         dataloader_num_workers=0,
         dataloader_pin_memory=on_gpu,
     )
-    trainer = _make_trainer_class()(
+    trainer = make_trainer_class()(
         model=model,
         args=args,
         train_dataset=encoded["train"],
@@ -426,7 +307,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     transformers.logging.set_verbosity_warning()
     start = time.perf_counter()
     try:
-        trainer.train(resume_from_checkpoint=_latest_checkpoint(staging) if config.resume else None)
+        trainer.train(resume_from_checkpoint=latest_checkpoint(staging) if config.resume else None)
     except BaseException:
         # close the progress bar, so that an error message starts on a line of its own
         for callback in trainer.callback_handler.callbacks:
@@ -447,7 +328,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
 
     test = None
     if "test" in splits and len(splits["test"]):
-        clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation)
+        clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation, precision=precision)
         probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress)
         test = compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
     metrics = {
@@ -460,11 +341,12 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name or None,
         "global_step": trainer.state.global_step,
         "device": str(trainer.args.device),
+        "precision": precision,
         "torch_threads": torch.get_num_threads(),
     }
     (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (model_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
-    _publish(model_dir, output)
+    publish(model_dir, output)
     shutil.rmtree(staging, ignore_errors=True)
     return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
 
@@ -497,7 +379,7 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
                 log_history=read_json(history) if history.is_file() else [],
             )
         config = TrainConfig(**{**asdict(config), "overwrite": True})
-    if _staging_dir(output).is_dir():
+    if staging_dir(output).is_dir():
         config = TrainConfig(**{**asdict(config), "resume": True})
     return fine_tune(config, progress=progress)
 

@@ -137,7 +137,7 @@ class Killed(BaseException):
 
 @pytest.mark.parametrize("then", ["load", "train_again"])
 def test_kill_between_publish_moves_keeps_old_model(reference, tmp_path, monkeypatch, then):
-    from sentiment_lib import training
+    from sentiment_lib import runs
 
     ref_dir, _ = reference
     out = tmp_path / "model"
@@ -154,10 +154,10 @@ def test_kill_between_publish_moves_keeps_old_model(reference, tmp_path, monkeyp
             raise Killed
         real_replace(src, dst)
 
-    monkeypatch.setattr(training.os, "replace", replace_then_die)
+    monkeypatch.setattr(runs.os, "replace", replace_then_die)
     with pytest.raises(Killed):
-        training._publish(new_model, out)
-    monkeypatch.setattr(training.os, "replace", real_replace)
+        runs.publish(new_model, out)
+    monkeypatch.setattr(runs.os, "replace", real_replace)
     assert not out.exists() and (tmp_path / "model.old").is_dir(), "the kill happened between the two moves"
 
     if then == "load":
@@ -303,7 +303,7 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path, monkeypatch):
     or saving them, with a clear error, and only the earlier checkpoint is on disk."""
     import sentiment_lib.training as training
 
-    make_class = training._make_trainer_class
+    make_class = training.make_trainer_class  # from sentiment_lib.runs
 
     def poisoned():
         base = make_class()
@@ -317,7 +317,7 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path, monkeypatch):
 
         return Poisoned
 
-    monkeypatch.setattr(training, "_make_trainer_class", poisoned)
+    monkeypatch.setattr(training, "make_trainer_class", poisoned)
     out = tmp_path / "model"
     settings = {**SETTINGS, "epochs": 1.0}
     with pytest.raises(SentimentLibError, match="weights became non-finite .* step 8"):
