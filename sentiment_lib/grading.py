@@ -39,7 +39,10 @@ import sys
 import threading
 from typing import Any, Callable, Iterable
 
-__all__ = ["UsedReferenceError", "call", "quiet", "expect_error", "get_function", "reference_codes", "same", "show", "to_plain"]
+__all__ = [
+    "AnswerError", "Spy", "UsedReferenceError", "call", "call_text", "check_type", "describe", "expect_error", "forward_modes",
+    "get_function", "quiet", "reference_codes", "same", "sensitive_model", "show", "substitute", "to_plain",
+]
 
 
 class UsedReferenceError(AssertionError):
@@ -98,18 +101,75 @@ def get_function(namespace: dict, name: str, kind: str = "function") -> Any:
     return obj
 
 
+_PLAIN = (str, bytes, int, float, complex, bool, type(None), list, tuple, dict, set, frozenset, range)
+
+
+def _is_data(value: Any) -> bool:
+    """Values whose ``repr`` is data (numbers, text, containers, arrays, tensors, frames)."""
+    if isinstance(value, _PLAIN):
+        return True
+    module = type(value).__module__.split(".")[0]
+    return module in ("numpy", "pandas") or (module == "torch" and type(value).__name__ == "Tensor")
+
+
 def show(value: Any, limit: int = 120) -> str:
     """``repr`` of ``value`` shortened to ``limit`` characters for messages.
+
+    Objects that are not data (a model, a tokenizer, an optimizer) are shown
+    by their type only, never by their (very long) ``repr``.
 
     Examples
     --------
     >>> show("x" * 500, limit=20)
     "'xxxxxxxxxxx ... (502 characters)"
+    >>> class Model: pass
+    >>> show(Model())
+    '<a Model>'
     """
+    if not _is_data(value):
+        name = getattr(value, "__name__", None)
+        return f"<{name}>" if isinstance(name, str) and callable(value) else f"<a {type(value).__name__}>"
     text = repr(value)
     if len(text) <= limit:
         return text
     return f"{text[: limit - 8]} ... ({len(text)} characters)"
+
+
+def describe(value: Any, limit: int = 60) -> str:
+    """A short description of an argument, for the call shown in a message.
+
+    Examples
+    --------
+    >>> describe(["a long review " * 10, "short"])
+    "[<a text of 140 characters>, 'short']"
+    >>> describe(list(range(100)))
+    '[0, 1, 2, ...] (100 items)'
+    """
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 30 else f"<a text of {len(value)} characters>"
+    if isinstance(value, (list, tuple)):
+        items = [describe(v, 30) for v in value[:3]]
+        if len(value) > 3:
+            items.append("...")
+        text = ", ".join(items)
+        text = f"[{text}]" if isinstance(value, list) else f"({text})"
+        return text if len(value) <= 3 and len(text) <= limit else f"{text} ({len(value)} items)"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {describe(v, 30)}" for k, v in list(value.items())[:4]) + (", ...}" if len(value) > 4 else "}")
+    shape = getattr(value, "shape", None)
+    if shape is not None and _is_data(value) and len(getattr(value, "shape", ())) > 0:
+        return f"<{type(value).__name__} of shape {tuple(shape)}>"
+    return show(value, limit)
+
+
+def call_text(func: Any, args: tuple = (), kwargs: dict | None = None) -> str:
+    """``name(arg, ...)`` with every argument shortened by :func:`describe`."""
+    parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in (kwargs or {}).items()]
+    return f"{_learner_name(func)}({', '.join(parts)})"
+
+
+class AnswerError(AssertionError):
+    """The learner's function raised: the message says which call, with which input, raised what."""
 
 
 def _code_objects(obj: Any) -> Iterable[tuple[Any, str]]:
@@ -150,18 +210,8 @@ def _learner_name(func: Any) -> str:
     return getattr(func, "__name__", None) or type(func).__name__
 
 
-def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) -> Any:
-    """Call the learner's ``func(*args, **kwargs)`` and return its result.
-
-    Anything the function writes to stderr (warnings, progress bars) is sent
-    to stdout, because nbgrader scores a test cell with stderr output as zero.
-
-    Fails with an :class:`AssertionError` that explains what to do when the
-    function is still the unanswered stub (``NotImplementedError``), and with a
-    :class:`UsedReferenceError` when any of the ``forbid`` functions or classes
-    (sentiment_lib's implementation of the graded task) ran during the call.
-    Other exceptions propagate unchanged, so that tests can expect them.
-    """
+def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) -> Any:
+    """Run the learner's function, watching for the reference and explaining stubs."""
     codes = reference_codes(forbid)
     used: list[str] = []
 
@@ -182,7 +232,7 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         where = tb.tb_frame.f_code.co_name if tb is not None else _learner_name(func)
-        if where in (_learner_name(func), "call"):
+        if where in (_learner_name(func), "call", "_invoke"):
             message = f"`{_learner_name(func)}` is not written yet: it still raises NotImplementedError."
         else:
             message = f"`{_learner_name(func)}` uses `{where}`, which is not written yet (it raises NotImplementedError)."
@@ -200,6 +250,43 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     if used:
         raise _used_error(func, used)
     return result
+
+
+def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) -> Any:
+    """Call the learner's ``func(*args, **kwargs)`` and return its result.
+
+    Anything the function writes to stderr (warnings, progress bars) is sent
+    to stdout, because nbgrader scores a test cell with stderr output as zero.
+
+    Fails with an :class:`AssertionError` that explains what to do when the
+    function is still the unanswered stub (``NotImplementedError``), with a
+    :class:`UsedReferenceError` when any of the ``forbid`` functions or classes
+    (sentiment_lib's implementation of the graded task) ran during the call,
+    and with an :class:`AnswerError` naming the call, its (shortened) input and
+    the error when the function raises anything else (see
+    :func:`expect_error` for calls that should raise).
+
+    Examples
+    --------
+    >>> def first_word(text):
+    ...     return text.split()[0]
+    >>> call(first_word, "")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.grading.AnswerError: first_word('') raised IndexError: list index out of range ...
+    """
+    try:
+        return _invoke(func, args, kwargs, forbid)
+    except AssertionError:
+        raise
+    except Exception as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        detail = detail if len(detail) <= 200 else detail[:197] + "..."
+        raise AnswerError(
+            f"{call_text(func, args, kwargs)} raised {type(err).__name__}"
+            + (f": {detail}" if detail else "")
+            + " (the traceback above shows the line of your code where it happened)."
+        ) from err
 
 
 def _used_error(func: Any, used: list[str]) -> UsedReferenceError:
@@ -230,19 +317,18 @@ def expect_error(func: Callable, *args: Any, error: type[BaseException] = ValueE
     ...
     AssertionError: half(4) should raise ValueError, but it returned 2.
     """
-    arguments = ", ".join([*(show(a, 60) for a in args), *(f"{k}={show(v, 40)}" for k, v in kwargs.items())])
     try:
-        result = call(func, *args, forbid=forbid, **kwargs)
+        result = _invoke(func, args, kwargs, forbid)
     except error:
         return None
     except (UsedReferenceError, AssertionError):
         raise
     except Exception as err:
         raise AssertionError(
-            f"{_learner_name(func)}({arguments}) should raise {error.__name__}, but it raised "
+            f"{call_text(func, args, kwargs)} should raise {error.__name__}, but it raised "
             f"{type(err).__name__}: {err}"
         ) from None
-    raise AssertionError(f"{_learner_name(func)}({arguments}) should raise {error.__name__}, but it returned {show(result, 80)}.")
+    raise AssertionError(f"{call_text(func, args, kwargs)} should raise {error.__name__}, but it returned {show(result, 80)}.")
 
 
 def to_plain(value: Any) -> Any:
@@ -285,3 +371,249 @@ def same(got: Any, expected: Any, *, tol: float | None = None) -> bool:
         except (TypeError, ValueError):
             return False
     return got == expected
+
+
+# --------------------------------------------------------------------------------------
+# Checking what outputs cannot show: return types, helpers, calls, modes
+# --------------------------------------------------------------------------------------
+
+_TYPE_NAMES = {float: "a float", int: "an int", list: "a list", dict: "a dict", tuple: "a tuple", str: "a str", bool: "a bool"}
+
+
+def _kind(value: Any) -> str:
+    name = type(value).__name__
+    module = type(value).__module__.split(".")[0]
+    if module in ("numpy", "torch", "pandas"):
+        shape = getattr(value, "shape", None)
+        name = f"{module}.{name}" + (f" of shape {tuple(shape)}" if shape is not None and len(shape) else "")
+    return name
+
+
+def check_type(value: Any, expected: Any, what: str) -> None:
+    """Fail, naming the types, unless ``value`` is an instance of ``expected``.
+
+    ``expected`` is a type or a tuple of types (``float`` also accepts NumPy's
+    float64, a subclass; ``int`` does not accept ``bool``). ``what`` names the
+    call and the returned part, e.g. ``"training_step(...) should return"``.
+
+    Examples
+    --------
+    >>> check_type(0.5, float, "accuracy(model, batches) should return")
+    >>> check_type([0.5], float, "accuracy(model, batches) should return")
+    Traceback (most recent call last):
+    ...
+    AssertionError: accuracy(model, batches) should return a float, but it returned a list.
+    """
+    types = expected if isinstance(expected, tuple) else (expected,)
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if not ok:
+        wanted = " or ".join(_TYPE_NAMES.get(t, f"a {t.__module__.split('.')[0]}.{t.__name__}" if t.__module__ != "builtins" else f"a {t.__name__}") for t in types)
+        raise AssertionError(f"{what} {wanted}, but it returned a {_kind(value)}.")
+
+
+@contextlib.contextmanager
+def substitute(namespace: dict, **helpers: Any):
+    """Temporarily put reference ``helpers`` into the notebook's ``namespace``.
+
+    A task that builds on an earlier one is tested with the reference version
+    of the earlier helper, so one mistake costs only its own task.
+
+    Examples
+    --------
+    >>> ns = {"helper": lambda x: "mine"}
+    >>> with substitute(ns, helper=lambda x: "reference"):
+    ...     ns["helper"](1)
+    'reference'
+    >>> ns["helper"](1)
+    'mine'
+    """
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in helpers}
+    namespace.update(helpers)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+class Spy:
+    """Wrap a function and record the arguments of every call.
+
+    Examples
+    --------
+    >>> spy = Spy(len)
+    >>> spy([1, 2]), spy("abc"), len(spy.calls)
+    (2, 3, 2)
+    """
+
+    def __init__(self, func: Callable, name: str | None = None):
+        self.func, self.calls = func, []
+        self.__name__ = name or getattr(func, "__name__", "spy")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append((args, kwargs))
+        return self.func(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def forward_modes(model: Any):
+    """Record ``(training, grad_enabled)`` for every forward pass of ``model``.
+
+    Sees from inside the model whether a call ran in evaluation mode and
+    without gradients (``torch.no_grad()`` or ``torch.inference_mode()``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 1)
+    >>> with forward_modes(net) as seen:
+    ...     _ = net(torch.zeros(1, 2))
+    >>> seen
+    [(True, True)]
+    """
+    import torch
+
+    seen: list[tuple[bool, bool]] = []
+    handle = model.register_forward_pre_hook(lambda module, inputs: seen.append((module.training, torch.is_grad_enabled())))
+    try:
+        yield seen
+    finally:
+        handle.remove()
+
+
+# --------------------------------------------------------------------------------------
+# A test model whose outputs show mistakes
+# --------------------------------------------------------------------------------------
+
+SENSITIVE_SPREAD = 1.5
+
+
+def sensitive_model(tokenizer: Any, calibration_texts: list[str], *, seed: int = 0, dropout: float = 0.3) -> Any:
+    """A small DistilBERT whose probabilities depend strongly on every input token.
+
+    A randomly initialised transformer averages over all tokens, so its
+    outputs barely move from one review to another (p(positive) within 1e-5
+    of a constant): dropping the attention mask, truncating elsewhere or
+    leaving dropout on changes nothing visible. This model is built from a
+    fixed generator (``seed``), with sharp attention (4 heads), and its head
+    is fitted to ``calibration_texts``: the logit difference is the
+    [CLS] state's main direction of variation over those texts, scaled to a
+    standard deviation of :data:`SENSITIVE_SPREAD`. So probabilities spread
+    over roughly 0.1 to 0.95, and the mistakes above move them by 1e-3 or
+    more, while padding noise stays below 1e-6. Dropout (``dropout``) is
+    applied everywhere, so training mode changes every output.
+
+    Takes about 0.2 s. Deterministic for a given torch version.
+
+    Examples
+    --------
+    >>> from sentiment_lib.tokenization import load_tokenizer  # doctest: +SKIP
+    >>> model = sensitive_model(load_tokenizer("offline"), ["good", "bad film", "fine"])  # doctest: +SKIP
+    >>> model.config.id2label  # doctest: +SKIP
+    {0: 'negative', 1: 'positive'}
+    """
+    import torch
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    config = DistilBertConfig(
+        vocab_size=len(tokenizer), dim=32, hidden_dim=64, n_layers=2, n_heads=4, max_position_embeddings=512,
+        dropout=dropout, attention_dropout=dropout, seq_classif_dropout=dropout, num_labels=2,
+        id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1}, pad_token_id=tokenizer.pad_token_id,
+    )
+    generator = torch.Generator().manual_seed(seed)
+    model = DistilBertForSequenceClassification(config)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() == 1:
+                norm_weight = "norm" in name.lower() and name.endswith("weight")
+                param.copy_(torch.ones(param.shape) if norm_weight else torch.randn(param.shape, generator=generator) * 0.1)
+                continue
+            gain = 1.0 if "embeddings" in name else (6.0 if ("q_lin" in name or "k_lin" in name) else 1.0) / param.shape[1] ** 0.5
+            param.copy_(torch.randn(param.shape, generator=generator) * gain)
+        # pre_classifier: identity shifted into ReLU's linear range; classifier: the calibrated direction
+        model.pre_classifier.weight.copy_(torch.eye(config.dim))
+        model.pre_classifier.bias.fill_(8.0)
+        model.eval()
+        enc = tokenizer(list(calibration_texts), truncation=True, max_length=256, padding=True, return_tensors="pt")
+        cls = model.distilbert(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state[:, 0]
+        centre = cls.mean(0)
+        direction = torch.linalg.svd(cls - centre, full_matrices=False).Vh[0]
+        weight = direction * SENSITIVE_SPREAD / ((cls - centre) @ direction).std().clamp_min(1e-6)
+        model.classifier.weight.zero_()
+        model.classifier.weight[1] = weight
+        model.classifier.bias.zero_()
+        model.classifier.bias[1] = -((centre + 8.0) @ weight)
+    return model
+
+
+# --------------------------------------------------------------------------------------
+# Reference versions of the helpers later tasks build on (see :func:`substitute`)
+# --------------------------------------------------------------------------------------
+
+
+def ref_pad_and_mask(sequences, pad_id):
+    """Right-pad token-id lists; (input_ids, attention_mask) as lists of lists."""
+    longest = max((len(s) for s in sequences), default=0)
+    return [list(s) + [pad_id] * (longest - len(s)) for s in sequences], [[1] * len(s) + [0] * (longest - len(s)) for s in sequences]
+
+
+def ref_head_tail(ids, budget, head):
+    """The first ``head`` and last ``budget - head`` ids when longer than ``budget``."""
+    if budget < 1:
+        raise ValueError(f"budget must be at least 1, got {budget}.")
+    ids = list(ids)
+    if len(ids) <= budget:
+        return ids
+    return ids[:head] + ids[len(ids) - (budget - head):] if budget > head else ids[:head]
+
+
+def ref_training_step(model, batch, optimizer):
+    """model.train(); forward; backward; step; zero_grad; the loss as a float."""
+    model.train()
+    optimizer.zero_grad()
+    loss = model(**batch).loss
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def ref_confusion_counts(y_true, y_pred):
+    """[[TN, FP], [FN, TP]]."""
+    matrix = [[0, 0], [0, 0]]
+    for t, p in zip(y_true, y_pred):
+        matrix[int(t)][int(p)] += 1
+    return matrix
+
+
+def ref_check_reviews(texts):
+    """A list of non-blank strings, or ValueError."""
+    if texts is None:
+        raise ValueError("No reviews given.")
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    if not texts or any(not isinstance(t, str) or not t.strip() for t in texts):
+        raise ValueError("Need a non-empty list of non-blank strings.")
+    return texts
+
+
+def ref_length_batches(texts, batch_size):
+    """Positions in batches, longest text first."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def ref_predict_proba(model, tokenizer, texts, max_length=512):
+    """Probabilities (n, 2) as a NumPy array, evaluation mode, no gradients."""
+    import torch
+
+    model.eval()
+    enc = tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+    return torch.softmax(logits.float(), dim=-1).numpy()
+
+
+REFERENCE_HELPERS = [ref_pad_and_mask, ref_head_tail, ref_training_step, ref_confusion_counts, ref_check_reviews, ref_length_batches, ref_predict_proba]
