@@ -1,21 +1,25 @@
-"""Accuracy per CPU minute: how good does the quick profile get within 10 minutes of training?
+"""Accuracy per CPU minute: how good does a fine-tuned model get within 10 minutes of training?
 
 Each run of the grid fine-tunes the encoder with the quick profile plus a few
-overrides (training-set size, max length, truncation, learning rate, epochs)
-and records the test accuracy and the training time (``Trainer.train``,
+overrides (pooling, precision, epochs, max length, training-set size, learning
+rate) and records the **validation** accuracy (a fixed stratified split carved
+from train, the same for every run) and the training time (``Trainer.train``,
 validation included) both as wall time and as process CPU time per torch
 thread (the machine may be shared; CPU time is what the budget is judged on).
-All runs score the same balanced test reviews (``--test-size``, default the
-quick profile's, seed 42), so they compare directly, and a TF-IDF +
-logistic-regression bigram baseline trained on the training split (all but
-2,500 validation reviews) is scored on them too. Runs go one at a time; the JSON is rewritten after each, so
-an interrupted grid keeps what finished.
+
+The grid never looks at test reviews: the best run within the budget is chosen
+by validation accuracy. ``--final`` then scores that one model, once, on a
+fixed stratified sample of the test split (``--final-test-size``, default
+5,000), beside TF-IDF + logistic regression (bigrams) trained on all 22,500
+training reviews outside the validation split and scored on the same reviews,
+with Wilson intervals and McNemar's paired test. Runs go one at a time; the
+JSON is rewritten after each, so an interrupted grid keeps what finished.
 
 Examples::
 
-    python benchmarks/bench_accuracy_per_minute.py --runs 128_4000_head_tail 384_1500_head_tail
-    python benchmarks/bench_accuracy_per_minute.py --existing runs/quick   # add a model trained already
-    python benchmarks/bench_accuracy_per_minute.py --smoke                 # CI: tiny model, 2 steps
+    python benchmarks/bench_accuracy_per_minute.py --keep-dir runs/grid --runs mean_bf16_128_4000_2ep mean_bf16_256_2000_2ep
+    python benchmarks/bench_accuracy_per_minute.py --keep-dir runs/grid --append --final   # test once, the chosen run
+    python benchmarks/bench_accuracy_per_minute.py --smoke                                  # CI: tiny model, 2 steps
 """
 
 from __future__ import annotations
@@ -31,33 +35,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
 #: The grid: name -> overrides of PROFILES["quick"]. Chosen to fit about 10 minutes each on 2 cores.
+#: Names: pooling_precision_maxlength_trainsize[_epochs][_lr]; every run truncates head+tail, batch 16.
+def _run(pooling: str, precision: str, max_length: int, train_size: int, epochs: float = 2.0, lr: float = 1e-4) -> dict:
+    return dict(pooling=pooling, precision=precision, max_length=max_length, train_size=train_size, epochs=epochs,
+                learning_rate=lr, truncation="head_tail", batch_size=16)
+
+
 GRID = {
-    "128_480_head_tail": dict(max_length=128, train_size=480, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_480_head": dict(max_length=128, train_size=480, truncation="head", learning_rate=1e-4, epochs=1.0),
-    "256_480_head_tail": dict(max_length=256, train_size=480, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_2000_head_tail": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_2000_head": dict(max_length=128, train_size=2000, truncation="head", learning_rate=1e-4, epochs=1.0),
-    "256_2000_head_tail": dict(max_length=256, train_size=2000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_4000_head_tail": dict(max_length=128, train_size=4000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_4000_head": dict(max_length=128, train_size=4000, truncation="head", learning_rate=1e-4, epochs=1.0),
-    "128_2000_head_tail_2ep": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=1e-4, epochs=2.0),
-    "384_1400_head_tail": dict(max_length=384, train_size=1400, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_4000_head_tail_lr5e-5": dict(max_length=128, train_size=4000, truncation="head_tail", learning_rate=5e-5, epochs=1.0),
-    # lr 2e-4: the offline encoder's [CLS] head starts weak and learns sooner with a larger step
-    "256_2000_head_tail_lr2e-4": dict(max_length=256, train_size=2000, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
-    "128_4000_head_tail_lr2e-4": dict(max_length=128, train_size=4000, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
-    "384_1300_head_tail_lr2e-4": dict(max_length=384, train_size=1300, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
-    "128_2000_head_tail_lr2e-4": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
-    "256_1000_head_tail_lr2e-4": dict(max_length=256, train_size=1000, truncation="head_tail", learning_rate=2e-4, epochs=1.0),
-    "256_2000_head_lr2e-4": dict(max_length=256, train_size=2000, truncation="head", learning_rate=2e-4, epochs=1.0),
-    "384_1300_head_tail": dict(max_length=384, train_size=1300, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_5000_head_tail": dict(max_length=128, train_size=5000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "256_2400_head_tail": dict(max_length=256, train_size=2400, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "256_1000_head_tail": dict(max_length=256, train_size=1000, truncation="head_tail", learning_rate=1e-4, epochs=1.0),
-    "128_2000_head_tail_lr2e-4_2ep": dict(max_length=128, train_size=2000, truncation="head_tail", learning_rate=2e-4, epochs=2.0),
-    # the same compute in twice as many, smaller optimizer steps
-    "256_2000_head_tail_bs8": dict(max_length=256, train_size=2000, truncation="head_tail", learning_rate=1e-4, epochs=1.0, batch_size=8),
+    # the book's model (chapter 3): 1,000 reviews, 128 tokens; [CLS] vs mean pooling, bf16 vs fp32
+    "cls_bf16_128_1000_2ep": _run("cls", "bf16", 128, 1000),
+    "mean_bf16_128_1000_2ep": _run("mean", "bf16", 128, 1000),
+    "mean_fp32_128_1000_2ep": _run("mean", "fp32", 128, 1000),
+    # candidates for the quick profile: about 10 CPU minutes with bf16
+    "mean_bf16_256_2000_2ep": _run("mean", "bf16", 256, 2000),
+    "mean_bf16_128_4000_2ep": _run("mean", "bf16", 128, 4000),
+    "mean_bf16_192_3000_2ep": _run("mean", "bf16", 192, 3000),
+    "mean_bf16_128_6000_1ep": _run("mean", "bf16", 128, 6000, epochs=1.0),
+    "mean_bf16_128_4000_2ep_lr2e-4": _run("mean", "bf16", 128, 4000, lr=2e-4),
+    "mean_bf16_256_2500_2ep": _run("mean", "bf16", 256, 2500),
+    "cls_fp32_256_2000_1ep": _run("cls", "fp32", 256, 2000, epochs=1.0),  # the quick profile before this grid
 }
+#: Validation reviews of every run: a fixed stratified split of train (standard error ~0.9 points at 0.9).
+VALIDATION_SIZE = 1000
 SMOKE_RUN = dict(max_length=64, train_size=32, validation_size=16, test_size=16, max_steps=2, eval_batch_size=16)
 
 
@@ -101,98 +100,129 @@ def run_row(name: str, overrides: dict, metrics: dict, settings: dict, cpu_secon
     return {
         "name": name,
         "overrides": overrides,
+        "pooling": settings.get("pooling", "cls"),
+        "precision": metrics.get("precision", "fp32"),
         "max_length": settings["max_length"],
         "train_size": metrics["train_samples"],
         "truncation": settings["truncation"],
         "learning_rate": settings["learning_rate"],
         "epochs": settings["epochs"],
         "batch_size": settings["batch_size"],
-        "train_seconds": metrics["train_seconds"],
-        "train_minutes": round(metrics["train_seconds"] / 60, 2),
+        "wall_minutes": round(metrics["train_seconds"] / 60, 2),
         "train_cpu_seconds": None if cpu_seconds is None else round(cpu_seconds, 1),
-        "train_cpu_minutes_per_thread": cpu_minutes,
-        # minutes judged against the budget: CPU time per thread where measured, else wall time
-        "minutes": cpu_minutes if cpu_minutes is not None else round(metrics["train_seconds"] / 60, 2),
-        "clock": "cpu" if cpu_minutes is not None else "wall",
-        "test_accuracy": metrics["test"]["accuracy"] if metrics.get("test") else None,
-        "test_f1": metrics["test"]["f1"] if metrics.get("test") else None,
+        "cpu_minutes_per_thread": cpu_minutes,
         "validation_accuracy": metrics["validation"].get("accuracy"),
-        "test_samples": metrics["test_samples"],
+        "validation_f1": metrics["validation"].get("f1"),
+        "validation_samples": metrics["validation_samples"],
         "global_step": metrics["global_step"],
+        "seconds_per_step": round(metrics["train_seconds"] / max(1, metrics["global_step"]), 3),
         "load_average_after": _common.load_average(),
     }
 
 
-def tfidf_reference(test_size: int | None, seed: int, smoke: bool) -> dict:
-    """The TF-IDF bigram baseline on the same test reviews, trained on the whole training split."""
+def choose(rows: list[dict], budget_minutes: float) -> dict | None:
+    """The run with the best validation accuracy among those within the budget (CPU minutes)."""
+    within = [r for r in rows if r.get("cpu_minutes_per_thread") is not None
+              and r["cpu_minutes_per_thread"] <= budget_minutes and r["validation_accuracy"] is not None]
+    return max(within, key=lambda r: r["validation_accuracy"]) if within else None
+
+
+def final_test(run: dict, model_dir: Path, test_size: int | None, smoke: bool) -> dict:
+    """Score the chosen model once on ``test_size`` stratified test reviews, beside TF-IDF bigrams."""
+    import numpy as np
+
     from sentiment_lib.baseline import tfidf_pipeline
     from sentiment_lib.data import prepare_splits
+    from sentiment_lib.evaluation import accuracy_interval, compare_paired
+    from sentiment_lib.inference import SentimentClassifier
 
-    splits = prepare_splits(train_size=200 if smoke else None, validation_size=50 if smoke else 2500,
-                            test_size=test_size, seed=seed)
+    splits = prepare_splits(train_size=200 if smoke else None, validation_size=50 if smoke else VALIDATION_SIZE,
+                            test_size=test_size, seed=42)
+    texts, labels = splits["test"]["text"], np.asarray(splits["test"]["label"])
     start = time.perf_counter()
     pipe = tfidf_pipeline((1, 2)).fit(splits["train"]["text"], splits["train"]["label"])
     fit_seconds = time.perf_counter() - start
-    accuracy = float((pipe.predict(splits["test"]["text"]) == splits["test"]["label"]).mean())
-    return {"test_accuracy": accuracy, "fit_seconds": round(fit_seconds, 2), "train_size": len(splits["train"])}
+    tfidf = pipe.predict(texts)
+    clf = SentimentClassifier.from_pretrained(model_dir, precision="auto")
+    start = time.perf_counter()
+    fine = clf.predict_proba(texts, batch_size=64).argmax(-1)
+    predict_seconds = time.perf_counter() - start
+    paired = compare_paired(labels, fine, tfidf)
+    return {
+        "run": run["name"],
+        "test_samples": len(labels),
+        "test_accuracy": paired.accuracy_a,
+        "test_accuracy_95ci": accuracy_interval(labels, fine),
+        "predict_precision": clf.precision,
+        "predict_seconds": round(predict_seconds, 1),
+        "tfidf_bigrams": {"train_size": len(splits["train"]), "fit_seconds": round(fit_seconds, 2),
+                          "test_accuracy": paired.accuracy_b, "test_accuracy_95ci": accuracy_interval(labels, tfidf)},
+        "mcnemar": {"only_fine_tuned_right": paired.only_a_right, "only_tfidf_right": paired.only_b_right,
+                    "p_value": paired.p_value},
+        "verdict": paired.verdict("the fine-tuned model", "TF-IDF bigrams"),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = _common.base_parser(__doc__.split("\n")[0], "accuracy_per_minute.json")
-    parser.add_argument("--runs", nargs="*", default=None, help=f"Grid runs to do, in order (default: all). Known: {', '.join(GRID)}.")
-    parser.add_argument("--existing", nargs="*", default=[], help="Model directories trained already (metrics.json + training_config.json) to add as rows.")
-    parser.add_argument("--budget-minutes", type=float, default=10.0, help="The training-time budget the frontier is judged against.")
-    parser.add_argument("--keep-dir", default=None, help="Keep each run's model in KEEP_DIR/<run name> (default: a temporary directory).")
-    parser.add_argument("--train-size", type=int, default=None, help="Override the training-set size of every run.")
-    parser.add_argument("--validation-size", type=int, default=None, help="Validation reviews for every run (default: the quick profile's).")
-    parser.add_argument("--test-size", type=int, default=None, help="Test reviews for every run and the baseline (default: the quick profile's).")
+    parser.add_argument("--runs", nargs="*", default=None, help=f"Grid runs to do, in order (default: none with --final, else all). Known: {', '.join(GRID)}.")
+    parser.add_argument("--budget-minutes", type=float, default=10.0, help="The training-time budget (CPU minutes per thread).")
+    parser.add_argument("--keep-dir", default=None, help="Keep each run's model in KEEP_DIR/<run name> (needed for --final).")
     parser.add_argument("--append", action="store_true", help="Keep the rows of an existing --output file and add to them.")
+    parser.add_argument("--final", action="store_true", help="After the runs: score the run chosen by validation accuracy once on test reviews.")
+    parser.add_argument("--final-test-size", type=_optional_size, default=5000, help="Stratified test reviews for --final ('all': 25,000).")
     args = parser.parse_args(argv)
     _common.setup_env(args)
 
+    from sentiment_lib.data import prepare_splits
     from sentiment_lib.training import PROFILES, fine_tune, make_config
 
     model = _common.resolve_model_name(args)
     machine = _common.machine_info(model)
     out = Path(args.output)
-    rows = []
-    if args.append and out.is_file():
-        rows = json.loads(out.read_text())["results"]["runs"]
-    quick = PROFILES["quick"]
-    test_size = args.test_size or quick["test_size"]
-    shared = {k: v for k, v in (("validation_size", args.validation_size), ("test_size", args.test_size),
-                                 ("train_size", args.train_size)) if v}
+    previous = json.loads(out.read_text())["results"] if args.append and out.is_file() else {}
+    rows = previous.get("runs", [])
     results = {
         "budget_minutes": args.budget_minutes,
-        "quick_profile": quick,
-        "test_set": f"{test_size} balanced IMDB test reviews (seed 42), the same for every run",
+        "quick_profile": PROFILES["quick"],
+        "selection": f"validation accuracy on {VALIDATION_SIZE} stratified reviews held out of train (seed 42); no test review is seen before --final",
         "runs": rows,
+        **({"final": previous["final"]} if "final" in previous else {}),
     }
-    for directory in args.existing:
-        d = Path(directory)
-        metrics = json.loads((d / "metrics.json").read_text())
-        settings = json.loads((d / "training_config.json").read_text())
-        name = f"{settings['max_length']}_{metrics['train_samples']}_{settings['truncation']} ({d.name}, trained before)"
-        rows.append({**run_row(name, {}, metrics, settings), "load_average_after": None})
-
-    results["tfidf_bigram_baseline"] = tfidf_reference(8 if args.smoke else test_size, 42, args.smoke)
-    names = ["smoke"] if args.smoke else (args.runs if args.runs is not None else list(GRID))
+    names = ["smoke"] if args.smoke else (args.runs if args.runs is not None else ([] if args.final else list(GRID)))
     for name in names:
-        overrides = SMOKE_RUN if args.smoke else {**GRID[name], **shared}
+        overrides = SMOKE_RUN if args.smoke else GRID[name]
         print(f"== {name}: {overrides}", flush=True)
+        size = dict(train_size=overrides["train_size"], validation_size=overrides.get("validation_size", VALIDATION_SIZE))
+        splits = prepare_splits(**size, test_size=16, seed=42)
+        del splits["test"]  # the grid chooses on validation only
         with tempfile.TemporaryDirectory() as tmp:
             where = Path(args.keep_dir) / name if args.keep_dir else Path(tmp) / "model"
-            config = make_config("quick", model=model, output_dir=str(where), overwrite=True, **overrides)
+            config = make_config("quick", model=model, output_dir=str(where), overwrite=True,
+                                 **{**overrides, "validation_size": size["validation_size"]})
             with TrainCpuClock() as clock:
-                result = fine_tune(config, progress=False)
+                result = fine_tune(config, splits=splits, progress=False)
             settings = json.loads((Path(result.output_dir) / "training_config.json").read_text())
-        rows.append(run_row(name, overrides, result.metrics, settings, clock.seconds))
+        rows[:] = [r for r in rows if r["name"] != name] + [run_row(name, overrides, result.metrics, settings, clock.seconds)]
         print(json.dumps(rows[-1]), flush=True)
         _common.write_result(args.output, "accuracy_per_minute", args, machine, results)
-    within = [r for r in rows if r["minutes"] <= args.budget_minutes and r["test_accuracy"] is not None]
-    results["best_within_budget"] = max(within, key=lambda r: r["test_accuracy"]) if within else None
+    chosen = choose(rows, args.budget_minutes)
+    results["chosen_by_validation"] = chosen["name"] if chosen else None
+    if args.final and chosen:
+        if not args.keep_dir and not args.smoke:
+            parser.error("--final needs --keep-dir (the chosen run's model)")
+        where = Path(args.keep_dir) / chosen["name"] if args.keep_dir else None
+        if args.smoke and where is None:
+            print("smoke: no model kept, --final skipped", flush=True)
+        else:
+            results["final"] = final_test(chosen, where, 16 if args.smoke else args.final_test_size, args.smoke)
+            print(json.dumps(results["final"]), flush=True)
     _common.write_result(args.output, "accuracy_per_minute", args, machine, results)
     return results
+
+
+def _optional_size(text: str) -> int | None:
+    return None if text == "all" else int(text)
 
 
 if __name__ == "__main__":

@@ -36,9 +36,9 @@ def test_help(name):
     assert "--smoke" in proc.stdout and "--output" in proc.stdout
 
 
-def smoke(name: str, tmp_path: Path) -> dict:
+def smoke(name: str, tmp_path: Path, *extra: str) -> dict:
     out = tmp_path / f"{name}.json"
-    proc = run_script(name, "--smoke", "--output", str(out))
+    proc = run_script(name, "--smoke", "--output", str(out), *extra)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())
     assert data["smoke"] is True
@@ -83,11 +83,17 @@ def test_inference_smoke(tmp_path):
 
 @pytest.mark.slow
 def test_accuracy_per_minute_smoke(tmp_path):
-    results = smoke("bench_accuracy_per_minute", tmp_path)
+    results = smoke("bench_accuracy_per_minute", tmp_path, "--keep-dir", str(tmp_path / "runs"), "--final")
     (run,) = results["runs"]
     assert run["global_step"] == 2
-    assert run["train_cpu_seconds"] > 0 and 0 <= run["test_accuracy"] <= 1
-    assert 0 <= results["tfidf_bigram_baseline"]["test_accuracy"] <= 1
+    assert run["train_cpu_seconds"] > 0 and 0 <= run["validation_accuracy"] <= 1
+    assert "test_accuracy" not in run  # the grid never scores test reviews
+    assert results["chosen_by_validation"] == "smoke"
+    final = results["final"]
+    assert final["run"] == "smoke" and final["test_samples"] == 16
+    low, high = final["test_accuracy_95ci"]
+    assert low <= final["test_accuracy"] <= high
+    assert 0 <= final["tfidf_bigrams"]["test_accuracy"] <= 1 and 0 <= final["mcnemar"]["p_value"] <= 1
 
 
 # ----------------------------------------------------------------------------------------
