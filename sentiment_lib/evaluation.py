@@ -198,6 +198,174 @@ def compare_paired(y_true: Sequence[int], pred_a: Sequence[int], pred_b: Sequenc
     return PairedComparison(float(right_a.mean()), float(right_b.mean()), only_a, only_b, p, len(y_true))
 
 
+# --------------------------------------------------------------------------------------
+# Calibration: does a probability of 0.9 mean "right 9 times out of 10"?
+# --------------------------------------------------------------------------------------
+
+
+def reliability_table(y_true: Sequence[int], y_prob: Sequence[float], n_bins: int = 10) -> pd.DataFrame:
+    """Reviews grouped by the model's confidence: how sure it was, and how often it was right.
+
+    ``y_prob`` is the probability of the positive class. Each review's
+    *confidence* is the probability of the class it predicted (0.5 to 1); bins
+    of equal width over [0.5, 1] hold ``n`` reviews each, their mean confidence
+    and their accuracy. A calibrated model has accuracy ≈ confidence in every bin.
+
+    Examples
+    --------
+    >>> reliability_table([1, 0, 1, 0], [0.9, 0.2, 0.6, 0.55], n_bins=2)[["n", "accuracy"]].values.tolist()
+    [[2.0, 0.5], [2.0, 1.0]]
+    """
+    y_true, y_prob = np.asarray(y_true), np.asarray(y_prob, dtype=float)
+    pred = (y_prob >= 0.5).astype(int)
+    confidence = np.where(pred == 1, y_prob, 1 - y_prob)
+    edges = np.linspace(0.5, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        inside = which == b
+        rows.append({
+            "bin": f"{edges[b]:.2f}–{edges[b + 1]:.2f}",
+            "n": float(inside.sum()),
+            "confidence": float(confidence[inside].mean()) if inside.any() else np.nan,
+            "accuracy": float((pred[inside] == y_true[inside]).mean()) if inside.any() else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("bin")
+
+
+def expected_calibration_error(y_true: Sequence[int], y_prob: Sequence[float], n_bins: int = 10) -> float:
+    """ECE: the gap |accuracy − confidence| of each bin of :func:`reliability_table`, weighted by its size.
+
+    Examples
+    --------
+    >>> round(expected_calibration_error([1, 1, 0, 0], [0.9, 0.9, 0.1, 0.1]), 3)
+    0.1
+    """
+    table = reliability_table(y_true, y_prob, n_bins).dropna()
+    return float((table["n"] * (table["accuracy"] - table["confidence"]).abs()).sum() / table["n"].sum())
+
+
+def brier_score(y_true: Sequence[int], y_prob: Sequence[float]) -> float:
+    """Mean squared error of the positive-class probability (``sklearn.metrics.brier_score_loss``); 0 is perfect, 0.25 is a coin.
+
+    Examples
+    --------
+    >>> brier_score([1, 0], [0.5, 0.5])
+    0.25
+    """
+    from sklearn.metrics import brier_score_loss
+
+    return float(brier_score_loss(np.asarray(y_true), np.asarray(y_prob, dtype=float)))
+
+
+def fit_temperature(y_true: Sequence[int], probabilities: Any) -> float:
+    """Temperature scaling: the ``T`` that makes ``softmax(logits / T)`` fit ``y_true`` best (log-likelihood).
+
+    Fit it on **validation** reviews, then apply it with :func:`apply_temperature`
+    anywhere. ``T > 1`` softens an over-confident model, ``T < 1`` sharpens an
+    under-confident one; the predicted class never changes. ``probabilities`` is
+    the ``(n, 2)`` output of ``predict_proba`` (its logarithm differs from the
+    logits by a constant per row, which softmax ignores).
+
+    Examples
+    --------
+    >>> probs = np.array([[0.02, 0.98], [0.97, 0.03], [0.9, 0.1], [0.05, 0.95]])
+    >>> fit_temperature([1, 0, 1, 1], probs) > 1       # confidently wrong once: soften
+    True
+    """
+    from scipy.optimize import minimize_scalar
+
+    y = np.asarray(y_true)
+    log_p = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0))
+
+    def nll(log_t: float) -> float:
+        scaled = np.log(np.clip(softmax(log_p / np.exp(log_t)), 1e-12, 1.0))
+        return float(-scaled[np.arange(len(y)), y].mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
+
+
+def apply_temperature(probabilities: Any, temperature: float) -> np.ndarray:
+    """Probabilities after temperature scaling (see :func:`fit_temperature`).
+
+    Examples
+    --------
+    >>> apply_temperature([[0.2, 0.8]], 1.0).round(3).tolist()
+    [[0.2, 0.8]]
+    """
+    log_p = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0))
+    return softmax(log_p / temperature)
+
+
+def choose_threshold(y_true: Sequence[int], y_prob: Sequence[float]) -> float:
+    """The decision threshold on P(positive) with the best accuracy, to be chosen on **validation** reviews.
+
+    Candidates are the midpoints between consecutive distinct probabilities (and
+    0.5); ties go to the candidate nearest 0.5, so a threshold moves only when it
+    pays.
+
+    Examples
+    --------
+    >>> round(choose_threshold([0, 0, 1, 1], [0.1, 0.6, 0.7, 0.9]), 3)
+    0.65
+    """
+    y_true, y_prob = np.asarray(y_true), np.asarray(y_prob, dtype=float)
+    values = np.unique(y_prob)
+    candidates = np.unique(np.append((values[1:] + values[:-1]) / 2, 0.5))
+    accuracy = np.array([((y_prob >= t).astype(int) == y_true).mean() for t in candidates])
+    best = np.flatnonzero(accuracy == accuracy.max())
+    return float(candidates[best[np.argmin(np.abs(candidates[best] - 0.5))]])
+
+
+def plot_reliability_diagram(curves: dict[str, tuple[Sequence[int], Sequence[float]]], ax: Any = None, n_bins: int = 10) -> Any:
+    """Accuracy against confidence for one or more sets of probabilities; the diagonal is perfect calibration.
+
+    ``curves`` maps a label to ``(y_true, y_prob)``. Each curve has its own
+    marker and line style, so it reads without colour.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    ax.plot([0.5, 1], [0.5, 1], ":", color="grey", label="perfectly calibrated")
+    for (name, (y_true, y_prob)), style in zip(curves.items(), ["o-", "s--", "^-.", "d:"]):
+        table = reliability_table(y_true, y_prob, n_bins).dropna()
+        ece = expected_calibration_error(y_true, y_prob, n_bins)
+        ax.plot(table["confidence"], table["accuracy"], style, label=f"{name} (ECE {ece:.3f})")
+    ax.set_xlabel("confidence (probability of the predicted class)")
+    ax.set_ylabel("accuracy")
+    ax.set_xlim(0.5, 1.0)
+    ax.set_title("Reliability diagram")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def compare_values(
+    a: float, b: float, *, spread_a: tuple[float, float], spread_b: tuple[float, float],
+    more: str, less: str, same: str,
+) -> str:
+    """Turn two measurements and their spreads into a phrase that the numbers support.
+
+    ``spread_a``/``spread_b`` are intervals (a confidence interval, or the range
+    of repeated timings). Overlapping intervals give ``same``; otherwise ``more``
+    or ``less`` with the ratio. A rebuild on another machine can therefore never
+    print "faster" where its own numbers say "slower".
+
+    Examples
+    --------
+    >>> compare_values(40.0, 10.0, spread_a=(38, 42), spread_b=(9, 11), more="faster than", less="slower than", same="as fast as")
+    '4.0× faster than'
+    >>> compare_values(10.0, 10.5, spread_a=(9, 11), spread_b=(10, 11), more="faster than", less="slower than", same="about as fast as")
+    'about as fast as'
+    """
+    overlap = spread_a[0] <= spread_b[1] and spread_b[0] <= spread_a[1]
+    if overlap:
+        return same
+    if a > b:
+        return f"{a / b:.1f}× {more}" if b > 0 else more
+    return f"{b / a:.1f}× {less}" if a > 0 else less
+
+
 def plot_confusion_matrix(result: EvalResult, ax: Any = None, title: str = "Confusion matrix") -> Any:
     """Draw the confusion matrix with counts; returns the matplotlib Axes."""
     import matplotlib.pyplot as plt

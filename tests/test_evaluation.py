@@ -86,3 +86,89 @@ def test_most_confident_errors_ranks_wrong_predictions_by_confidence():
     assert errors["predicted"].tolist() == ["negative", "positive", "negative"]
     assert errors["confidence"].iloc[0] == pytest.approx(0.99)
     assert most_confident_errors(texts, [0, 0, 0, 0], [0.1] * 4).empty
+
+
+# ---------------------------------------------------------------------------------------
+# Uncertainty, paired comparison, calibration
+# ---------------------------------------------------------------------------------------
+
+
+def test_wilson_interval_matches_the_formula():
+    import math
+
+    from sentiment_lib.evaluation import accuracy_interval
+
+    n, k, z = 500, 430, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    low, high = accuracy_interval([1] * n, [1] * k + [0] * (n - k))
+    assert low == pytest.approx(centre - half, abs=1e-9) and high == pytest.approx(centre + half, abs=1e-9)
+
+
+def test_mcnemar_counts_only_disagreements_and_gives_exact_p():
+    from scipy.stats import binomtest
+
+    from sentiment_lib.evaluation import compare_paired
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    a = np.where(rng.random(400) < 0.9, y, 1 - y)
+    b = np.where(rng.random(400) < 0.8, y, 1 - y)
+    r = compare_paired(y, a, b)
+    only_a = int(((a == y) & (b != y)).sum())
+    only_b = int(((b == y) & (a != y)).sum())
+    assert (r.only_a_right, r.only_b_right) == (only_a, only_b)
+    assert r.p_value == pytest.approx(binomtest(only_a, only_a + only_b).pvalue)
+    assert r.verdict("A", "B").startswith("A is more accurate than B by")
+    same = compare_paired(y, a, a)
+    assert same.p_value == 1.0 and "within noise" in same.verdict("A", "B")
+
+
+def test_temperature_scaling_recovers_a_known_temperature():
+    from sentiment_lib.evaluation import apply_temperature, expected_calibration_error, fit_temperature, softmax
+
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 2, size=(4000, 2))
+    true_probs = softmax(logits)
+    y = (rng.random(4000) < true_probs[:, 1]).astype(int)
+    overconfident = softmax(logits * 3)  # a model three times too sure
+    t = fit_temperature(y, overconfident)
+    assert t == pytest.approx(3.0, rel=0.15)
+    fixed = apply_temperature(overconfident, t)
+    assert (fixed.argmax(1) == overconfident.argmax(1)).all()  # the predicted class never changes
+    assert expected_calibration_error(y, fixed[:, 1]) < expected_calibration_error(y, overconfident[:, 1]) / 2
+
+
+def test_threshold_is_chosen_to_fix_lopsided_errors():
+    from sentiment_lib.evaluation import choose_threshold
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 2000)
+    score = np.clip(0.25 + 0.5 * y + rng.normal(0, 0.15, 2000), 0, 1)  # positives over 0.5 is too lenient
+    t = choose_threshold(y, score)
+    assert 0.45 < t < 0.55
+    shifted = np.clip(score + 0.15, 0, 1)  # every score too high: many false positives at 0.5
+    assert choose_threshold(y, shifted) > 0.55
+    assert ((shifted >= choose_threshold(y, shifted)) == y).mean() > ((shifted >= 0.5) == y).mean()
+
+
+def test_reliability_table_bins_every_review_once():
+    from sentiment_lib.evaluation import reliability_table
+
+    rng = np.random.default_rng(3)
+    y, p = rng.integers(0, 2, 300), rng.random(300)
+    table = reliability_table(y, p, n_bins=5)
+    assert table["n"].sum() == 300 and len(table) == 5
+
+
+@pytest.mark.parametrize("a,b", [(10.0, 3.0), (3.0, 10.0), (5.0, 5.2)])
+def test_compare_values_never_contradicts_the_numbers(a, b):
+    from sentiment_lib.evaluation import compare_values
+
+    phrase = compare_values(a, b, spread_a=(a * 0.97, a * 1.03), spread_b=(b * 0.97, b * 1.03),
+                            more="faster than", less="slower than", same="about as fast as")
+    if abs(a - b) / max(a, b) < 0.06:
+        assert phrase == "about as fast as"
+    else:
+        assert phrase.endswith("faster than" if a > b else "slower than")
