@@ -4,6 +4,12 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 SHARED_IMDB := $(abspath ../shared/data/imdb)
+# Which torch each path gets: here (make setup, .ci/run) and in .github/workflows/book.yml the CPU-only
+# build from PyTorch's CPU index; binder/requirements.txt the same; Colab keeps its own (CUDA) torch.
+# The default index's Linux torch is the CUDA build (gigabytes of GPU libraries): for a GPU, run
+# `make setup TORCH_INDEX=https://download.pytorch.org/whl/cu128` (or pip install torch yourself).
+TORCH_VERSION ?= 2.13.0
+TORCH_INDEX   ?= https://download.pytorch.org/whl/cpu
 
 # Offline classroom: local IMDB parquet + the packaged encoder, no hub.
 ifneq ($(wildcard $(SHARED_IMDB)/train.parquet),)
@@ -15,14 +21,14 @@ endif
 export TOKENIZERS_PARALLELISM ?= false
 export MPLBACKEND ?= Agg
 
-.PHONY: setup book test test-fast clean
+.PHONY: setup book test test-fast clean repository-url
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0   # the CPU build; an unpinned torch pulls CUDA
+	$(BIN)/python -m pip install --quiet --no-deps torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX)  # its small pure-Python dependencies come from PyPI next
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
@@ -38,3 +44,7 @@ test-fast: setup
 
 clean:
 	rm -rf _build
+
+# After changing repository.url (or .branch) in _config.yml: rewrite every copy of the address.
+repository-url: setup
+	$(BIN)/python scripts/set_repository_url.py
