@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import SentimentLibError
-from .training import PROFILES, TrainConfig
+from .training import DEFAULT_PROFILE, PROFILES, TrainConfig
 
 
 def _bool(value: str) -> bool:
@@ -31,12 +31,17 @@ def _optional_int(value: str) -> int | None:
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """One ``--flag`` per :class:`TrainConfig` field, with its help text; defaults stay unset."""
+    """One ``--flag`` per :class:`TrainConfig` field, with its help text; defaults stay unset.
+
+    The help shows the default profile's value (what ``train`` without ``--profile`` uses).
+    """
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         text = str(f.type)
-        default = f.default if f.default is not MISSING else None
-        help_text = f"{f.metadata.get('help', '')} (default: {default})"
+        default = PROFILES[DEFAULT_PROFILE].get(f.name, f.default if f.default is not MISSING else None)
+        help_text = f.metadata.get("help", "")
+        if "(default:" not in help_text:
+            help_text += f" (default: {default})"
         if "bool" in text:
             parser.add_argument(flag, dest=f.name, nargs="?", const=True, type=_bool, default=argparse.SUPPRESS, help=help_text)
         elif "int" in text and "None" in text:
@@ -46,7 +51,8 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
         elif "float" in text:
             parser.add_argument(flag, dest=f.name, type=float, default=argparse.SUPPRESS, help=help_text)
         elif f.name == "profile":
-            parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, help=f"Preset: {', '.join(PROFILES)}.")
+            parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS,
+                                help=f"Preset of the settings: {', '.join(PROFILES)}; explicit flags win (default: {DEFAULT_PROFILE}).")
         else:
             parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, help=help_text)
 
@@ -96,7 +102,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .training import fine_tune, make_config
 
     values = {k: v for k, v in vars(args).items() if k != "command"}
-    profile = values.pop("profile", None)
+    profile = values.pop("profile", DEFAULT_PROFILE)
     config = make_config(profile, **values)
     with contextlib.redirect_stdout(sys.stderr):  # Trainer's progress logs go to stderr; stdout is JSON
         result = fine_tune(config)

@@ -39,26 +39,32 @@ PROFILES: dict[str, dict[str, Any]] = {
         batch_size=16, learning_rate=2e-5, weight_decay=0.01, truncation="head_tail",
     ),
 }
+DEFAULT_PROFILE = "quick"
+_QUICK = PROFILES[DEFAULT_PROFILE]  # TrainConfig's defaults are the quick profile (a test keeps them equal)
 
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a fine-tuning run. Profiles fill in defaults; explicit values win."""
+    """Everything that defines a fine-tuning run. Profiles fill in defaults; explicit values win.
+
+    The defaults are the quick profile's values, so ``TrainConfig()``, ``make_config()`` and
+    ``sentiment-lib train`` without ``--profile`` all mean the quick recipe.
+    """
 
     model: str | None = field(default=None, metadata={"help": "Hub name, local directory, 'offline' or 'tiny' (default: $SENTIMENT_MODEL or distilbert-base-uncased)."})
     data_dir: str | None = field(default=None, metadata={"help": "Directory with train/test parquet files (default: $SENTIMENT_DATA_DIR, else the hub)."})
     output_dir: str = field(default="runs/model", metadata={"help": "Where the fine-tuned model is written."})
-    train_size: int | None = field(default=2000, metadata={"help": "Balanced training subset size (None: all)."})
-    validation_size: int = field(default=500, metadata={"help": "Validation reviews held out of train (stratified)."})
-    test_size: int | None = field(default=2000, metadata={"help": "Balanced test subset for the final report (None: all 25,000)."})
-    epochs: float = field(default=1.0, metadata={"help": "Number of training epochs."})
-    batch_size: int = field(default=16, metadata={"help": "Training batch size."})
+    train_size: int | None = field(default=_QUICK["train_size"], metadata={"help": "Balanced training subset size (None: all)."})
+    validation_size: int = field(default=_QUICK["validation_size"], metadata={"help": "Validation reviews held out of train (stratified)."})
+    test_size: int | None = field(default=_QUICK["test_size"], metadata={"help": "Balanced test subset for the final report (None: all 25,000)."})
+    epochs: float = field(default=_QUICK["epochs"], metadata={"help": "Number of training epochs."})
+    batch_size: int = field(default=_QUICK["batch_size"], metadata={"help": "Training batch size."})
     eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size."})
-    learning_rate: float = field(default=5e-5, metadata={"help": "Peak learning rate of AdamW."})
+    learning_rate: float = field(default=_QUICK["learning_rate"], metadata={"help": "Peak learning rate of AdamW."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
     warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with linear warmup."})
-    max_length: int = field(default=256, metadata={"help": "Tokens per review, special tokens included."})
-    truncation: str = field(default="head", metadata={"help": "Truncation strategy: head or head_tail."})
+    max_length: int = field(default=_QUICK["max_length"], metadata={"help": "Tokens per review, special tokens included."})
+    truncation: str = field(default=_QUICK["truncation"], metadata={"help": "Truncation strategy: head or head_tail."})
     pad_to_max_length: bool = field(default=False, metadata={"help": "Pad every review to max_length (the seed's way) instead of per batch."})
     group_by_length: bool = field(default=True, metadata={"help": "Batch reviews of similar length together."})
     metric_for_best_model: str = field(default="f1", metadata={"help": "Validation metric that picks the best checkpoint: f1 or accuracy."})
@@ -70,24 +76,27 @@ class TrainConfig:
     overwrite: bool = field(default=False, metadata={"help": "Replace an existing model in output_dir."})
     pooling: str = field(default="auto", metadata={"help": "What the head reads: cls, mean, or auto (the way the encoder was pretrained)."})
     precision: str = field(default="auto", metadata={"help": "Arithmetic: auto (bf16 on a GPU or a CPU with native bf16, else fp32), fp32, bf16 or fp16."})
-    profile: str | None = field(default=None, metadata={"help": "quick or full: a preset of the values above."})
+    profile: str = field(default=DEFAULT_PROFILE, metadata={"help": "quick or full: a preset of the values above; explicit values win."})
 
 
-def make_config(profile: str | None = None, **overrides: Any) -> TrainConfig:
-    """A :class:`TrainConfig` from a profile plus explicit overrides.
+def make_config(profile: str | None = DEFAULT_PROFILE, **overrides: Any) -> TrainConfig:
+    """A :class:`TrainConfig` from a profile (default: quick; ``None`` means quick too) plus explicit overrides.
 
     Examples
     --------
-    >>> make_config("quick", epochs=2).max_length
-    256
+    >>> make_config("quick", epochs=2).max_length == PROFILES["quick"]["max_length"]
+    True
+    >>> make_config() == make_config("quick")
+    True
     """
-    if profile is not None and profile not in PROFILES:
+    profile = profile or DEFAULT_PROFILE
+    if profile not in PROFILES:
         raise SentimentLibError(f"Unknown profile {profile!r}.", hint=f"Choose one of {', '.join(PROFILES)}.")
     known = {f.name for f in fields(TrainConfig)}
     unknown = set(overrides) - known
     if unknown:
         raise SentimentLibError(f"Unknown setting(s) {sorted(unknown)}.", hint=f"Known settings: {sorted(known)}.")
-    values = {**PROFILES.get(profile, {}), **{k: v for k, v in overrides.items()}, "profile": profile}
+    values = {**PROFILES[profile], **overrides, "profile": profile}
     config = TrainConfig(**values)
     validate_config(config)
     return config
@@ -404,6 +413,46 @@ def learning_curve(log_history: list[dict[str, Any]]) -> Any:
     return train, pd.DataFrame(evals)
 
 
+def diagnose_learning_curve(log_history: list[dict[str, Any]]) -> str:
+    """What a learning curve says, in one sentence built from its numbers.
+
+    * validation loss lowest before the end and higher afterwards while the
+      training loss still falls: **overfitting** has begun (the best checkpoint,
+      or ``EarlyStoppingCallback``, keeps the model from before it);
+    * validation loss still falling at the last evaluation: **underfitting**,
+      more steps (or a larger learning rate) would probably help;
+    * training loss no lower at the end than at the start: the learning rate is
+      **too high** (or too low) for this model.
+
+    Examples
+    --------
+    >>> log = [{"step": 1, "loss": 0.7}, {"step": 10, "eval_loss": 0.5}, {"step": 20, "loss": 0.2},
+    ...        {"step": 20, "eval_loss": 0.6}]
+    >>> diagnose_learning_curve(log).startswith("Overfitting")
+    True
+    """
+    train, val = learning_curve(log_history)
+    if len(train) >= 4:
+        k = max(1, len(train) // 4)
+        start, end = train["loss"].iloc[:k].mean(), train["loss"].iloc[-k:].mean()
+        if end >= start:
+            return (f"No learning: the training loss averaged {start:.3f} over the first quarter of the run and "
+                    f"{end:.3f} over the last; try a smaller (or larger) learning rate.")
+    if len(val) < 2:
+        return "One evaluation only: evaluate more often (eval_steps) to see the curve."
+    best = int(val["loss"].idxmin())
+    best_step, last = int(val["step"].iloc[best]), val.iloc[-1]
+    if best < len(val) - 1 and last["loss"] > val["loss"].iloc[best] + 0.01:
+        return (f"Overfitting has begun: the validation loss was lowest ({val['loss'].iloc[best]:.3f}) at step "
+                f"{best_step} and {last['loss']:.3f} at the last evaluation (step {int(last['step'])}); the checkpoint "
+                f"kept is chosen on validation, and EarlyStoppingCallback would have stopped the run.")
+    if best == len(val) - 1 and val["loss"].iloc[-2] - last["loss"] > 0.01:
+        return (f"Still learning: the validation loss fell from {val['loss'].iloc[-2]:.3f} to {last['loss']:.3f} at the "
+                f"last evaluation (step {int(last['step'])}); more steps would probably help (underfitting).")
+    return (f"Converged: the validation loss changed little over the last evaluations (lowest {val['loss'].min():.3f} "
+            f"at step {best_step}).")
+
+
 def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> Any:
     """Training loss and validation loss against the step."""
     import matplotlib.pyplot as plt
@@ -431,5 +480,5 @@ def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
 
 __all__ = [
     "PROFILES", "TrainConfig", "TrainResult", "make_config", "validate_config", "train_one_epoch",
-    "batches_for", "fine_tune", "train_or_load", "learning_curve", "plot_learning_curve", "load_metrics",
+    "batches_for", "fine_tune", "train_or_load", "learning_curve", "diagnose_learning_curve", "plot_learning_curve", "load_metrics",
 ]

@@ -28,6 +28,34 @@ def test_profiles_and_overrides():
     assert (full.train_size, full.epochs, full.max_length, full.learning_rate, full.batch_size) == (None, 2.0, 512, 2e-5, 16)
 
 
+def test_no_profile_means_the_quick_profile(monkeypatch):
+    """``TrainConfig()``, ``make_config()`` and ``sentiment-lib train`` without ``--profile`` are the quick
+    profile, and ``train --help`` shows the quick profile's values as the defaults."""
+    from dataclasses import fields
+
+    from sentiment_lib import cli, training
+    from sentiment_lib.training import TrainConfig
+
+    quick = make_config("quick")
+    differing = {f.name for f in fields(TrainConfig) if getattr(TrainConfig(), f.name) != getattr(quick, f.name)}
+    assert not differing, f"TrainConfig's defaults differ from PROFILES['quick'] in {sorted(differing)}"
+    assert make_config() == make_config(None) == quick
+
+    seen = []
+    monkeypatch.setattr(training, "fine_tune", lambda config, **_: seen.append(config) or training.TrainResult("x", {}, []))
+    argv = ["train", "--model", "tiny", "--epochs", "2"]
+    assert cli.main(argv) == 0 and cli.main(argv + ["--profile", "quick"]) == 0
+    assert seen[0] == seen[1] == make_config("quick", model="tiny", epochs=2.0)
+    assert cli.main(argv + ["--profile", "full"]) == 0 and seen[2].max_length == PROFILES["full"]["max_length"] != seen[0].max_length
+
+    train = next(a for a in cli.build_parser()._actions if a.dest == "command").choices["train"]
+    shown = {action.dest: action.help for action in train._actions}  # what `train --help` prints per flag
+    for name in ("learning_rate", "truncation", "max_length", "train_size"):
+        assert f"(default: {PROFILES['quick'][name]})" in shown[name], (name, shown[name])
+    assert "(default: quick)" in shown["profile"]
+    assert f"(default: {PROFILES['quick']['learning_rate']})" in " ".join(train.format_help().split())  # as printed
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -88,7 +116,7 @@ def test_fine_tune_writes_a_reloadable_model(tiny_run):
     assert metrics["test"]["n"] == 32 and metrics["train_samples"] == 64
     assert metrics["global_step"] == 8  # 64 reviews / 16 per batch × 2 epochs
     saved = json.loads((out / "training_config.json").read_text())
-    assert saved["max_length"] == 64 and saved["truncation"] == "head"
+    assert saved["max_length"] == 64 and saved["truncation"] == PROFILES["quick"]["truncation"]
 
 
 def test_learning_curve_has_one_evaluation_per_epoch(tiny_run):
