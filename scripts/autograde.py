@@ -1,49 +1,53 @@
 #!/usr/bin/env python
-"""Autograde submissions one student at a time, with resource limits, resumably.
+"""Autograde a class with nbgrader: in parallel, resumably, sandboxed, on one machine or several.
 
-``nbgrader autograde ASSIGNMENT`` grades a whole class in one process. That is fine until
-something goes wrong, and in a class something always does:
+``nbgrader autograde ASSIGNMENT`` grades a whole class in one process, one notebook after the
+other, with the grader's rights. This script grades each submission
+(``submitted/STUDENT/ASSIGNMENT/``) in a process of its own (``nbgrader autograde ASSIGNMENT
+--student STUDENT --force``), ``--jobs`` of them at a time (default: one per core), and:
 
-* a learner's answer that allocates memory without bound takes the whole machine with it
-  (nbgrader sets no memory limit);
-* a run killed halfway (a reboot, a lost SSH session, ``kill``) leaves the student it was
-  grading with a half-written ``autograded/`` folder that a plain re-run skips as "existing",
-  so that student keeps an empty grade;
-* a submission that cannot be graded at all (a notebook that is not JSON, a kernel that died)
-  is only reported in the middle of a long log, and the student shows up in the export with a
-  score of zero as if graded.
-
-This script runs ``nbgrader autograde ASSIGNMENT --student ID --force`` for each submission in
-``submitted/*/ASSIGNMENT/`` in its own process, under a memory (address-space) limit and a
-file-size limit that the grading kernel inherits, and a wall-clock limit per student. After
-each student it records the outcome in ``.autograde/ASSIGNMENT/STUDENT.json`` (``ok`` or
-``error`` with the reason) together with a checksum of the submission. A re-run skips
-exactly the students recorded ``ok`` for an unchanged submission and grades the rest again;
-so after an interruption every student ends with one grade. The exit status is 1 when any
-submission could not be graded, and the summary lists them.
+* runs the learner's kernel in a bubblewrap sandbox (no network, nothing of the course but its
+  own working folder, limits on processes, memory, file size, disk and CPU time; see
+  ``autograde_sandbox.py``); without ``bwrap`` it refuses to grade unless ``--no-sandbox``;
+* puts a memory (address-space) and a file-size limit on nbgrader and the kernel, and a
+  wall-clock limit on each submission;
+* records each outcome in ``.autograde/ASSIGNMENT/STUDENT.json`` (``ok`` or ``error`` with the
+  reason, the duration, a checksum of the submission) with the log beside it; a re-run skips
+  exactly the submissions recorded ``ok`` for an unchanged submission and grades the rest, so after
+  a kill every learner ends with one grade; exit status 1 when any submission could not be
+  graded, and the summary names them;
+* shows a progress bar (done/total, submissions per minute, time left) and ends with a summary;
+* ``--shard I/N`` grades only the learners of shard I (stable by learner id), so that N machines
+  sharing one PostgreSQL gradebook (``--db-url postgresql+psycopg2://...``) grade a class together.
 
 Run it from the course root (the folder with ``nbgrader_config.py``)::
 
-    python scripts/autograde.py 01_data 02_tokenization      # every student
-    python scripts/autograde.py 01_data --student alice      # one student
-    python scripts/autograde.py 01_data --memory-gb 4 -- --ExecutePreprocessor.timeout=30
+    python scripts/autograde.py 01_data 02_tokenization      # every learner, one job per core
+    python scripts/autograde.py 01_data --student alice      # one learner
+    python scripts/autograde.py 01_data --jobs 4 --memory-gb 4 -- --ExecutePreprocessor.timeout=30
+    python scripts/autograde.py 01_data --shard 2/3 --db-url postgresql+psycopg2://grader@db/course
 
-This limits *resources*; it does not *isolate* the learner's code, which still runs with your
-rights. See "Grading safety" in the README.
+See "Grading a large class" and "Grading safety" in the README.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
 import re
-import resource
-import subprocess
+import shutil
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the autograde_* modules beside this file
+
+from autograde_db import GradebookCoordinator, course_db_url, parse_shard, shard_of  # noqa: E402
+from autograde_runner import Job, Limits, Pool, preload_nbgrader  # noqa: E402
 
 STATUS_DIR = ".autograde"
 
@@ -81,38 +85,6 @@ def students_of(root: Path, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
 
 
-def limit_resources(memory_bytes: int | None, file_bytes: int | None):
-    """A ``preexec_fn`` setting limits that nbgrader and the kernels it starts inherit."""
-
-    def apply() -> None:
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        if file_bytes:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
-
-    return apply
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and all its descendants (kernels run in sessions of their own)."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with jupyter
-        os.kill(pid, 9)
-        return
-    try:
-        parent = psutil.Process(pid)
-        procs = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for proc in procs:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(procs, timeout=10)
-
-
 def error_reason(log: str) -> str:
     """The most telling lines of an nbgrader log that ended in failure."""
     lines = log.splitlines()
@@ -122,58 +94,43 @@ def error_reason(log: str) -> str:
     return " / ".join(picked)[-800:] or (lines[-1] if lines else "no output")
 
 
-def grade_one(root: Path, assignment: str, student: str, args: argparse.Namespace) -> dict:
-    folder = root / "submitted" / student / assignment
-    digest = submission_digest(folder)
-    log_path = status_path(root, assignment, student).with_suffix(".log")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [args.nbgrader, "autograde", assignment, "--student", student, "--force", *args.nbgrader_args]
-    start = time.monotonic()
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=limit_resources(int(args.memory_gb * 2**30) or None, int(args.file_gb * 2**30) or None),
-        )
-        try:
-            returncode = proc.wait(timeout=args.student_timeout)
-            reason = None
-        except subprocess.TimeoutExpired:
-            kill_tree(proc.pid)
-            returncode = proc.wait()
-            reason = f"grading took longer than {args.student_timeout} s and was stopped"
-    seconds = round(time.monotonic() - start, 1)
-    text = log_path.read_text(encoding="utf-8", errors="replace")
-    ok = returncode == 0 and reason is None
-    if not ok and reason is None:
-        reason = error_reason(text)
-    return {
-        "assignment": assignment,
-        "student": student,
-        "status": "ok" if ok else "error",
-        "returncode": returncode,
-        "reason": reason,
-        "seconds": seconds,
-        "submission_sha256": digest,
-        "log": str(log_path.relative_to(root)),
-    }
+def is_done(root: Path, assignment: str, student: str, digest: str) -> bool:
+    """Recorded ``ok`` here for this very submission, and its graded folder is still there."""
+    old = read_status(root, assignment, student)
+    return (
+        old is not None
+        and old.get("status") == "ok"
+        and old.get("submission_sha256") == digest
+        and (root / "autograded" / student / assignment).is_dir()
+    )
 
 
-def main(argv: list[str] | None = None) -> int:
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Arguments after -- go to `nbgrader autograde` unchanged.",
     )
     parser.add_argument("assignments", nargs="+", help="assignment ids, e.g. 01_data")
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    parser.add_argument("--jobs", "-j", type=int, default=len(os.sched_getaffinity(0)),
+                        help="submissions graded at the same time (default: the number of cores, here %(default)s)")
+    parser.add_argument("--shard", help="grade only shard I of N (I/N, e.g. 2/3; stable by learner id)")
+    parser.add_argument("--db-url", help="the gradebook (default: nbgrader's, e.g. sqlite:///gradebook.db); "
+                        "for several machines a shared postgresql+psycopg2://user@host/dbname")
     parser.add_argument("--memory-gb", type=float, default=8.0, help="address-space limit of nbgrader and each kernel (GiB; 0 = none; default 8)")
     parser.add_argument("--file-gb", type=float, default=2.0, help="largest file the grading may write (GiB; 0 = none; default 2)")
     parser.add_argument("--student-timeout", type=float, default=1800, help="wall-clock seconds for one student's assignment (default 1800)")
+    parser.add_argument("--no-sandbox", action="store_true", help="run the learners' kernels with your rights, without bubblewrap")
+    parser.add_argument("--disk-gb", type=float, default=1.0, help="sandbox: space for the files a kernel writes (GiB, in memory; default 1)")
+    parser.add_argument("--max-procs", type=int, default=256, help="sandbox: processes a kernel may run (default 256)")
+    parser.add_argument("--cpu-seconds", type=int, default=1800, help="sandbox: CPU seconds a kernel may use (default 1800)")
     parser.add_argument("--regrade", action="store_true", help="grade every submission again, even those recorded as ok")
-    parser.add_argument("--nbgrader", default=str(Path(sys.executable).with_name("nbgrader")), help="the nbgrader command")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (the per-submission lines stay)")
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
     if "--" in argv:
@@ -181,41 +138,224 @@ def main(argv: list[str] | None = None) -> int:
         argv, extra = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
     args.nbgrader_args = extra
-    if not Path(args.nbgrader).exists():
-        args.nbgrader = "nbgrader"
-    root = Path.cwd()
+    return args
 
-    results = []
+
+def make_sandbox(root: Path, args: argparse.Namespace):
+    """The sandbox, or ``None`` with --no-sandbox; raises SandboxUnavailable with the fix."""
+    if args.no_sandbox:
+        print("warning: --no-sandbox: the learners' code runs with your rights and can read solutions/, "
+              "the gradebook and your files (README: Grading safety)", file=sys.stderr, flush=True)
+        return None
+    from autograde_sandbox import Sandbox, find_bwrap, self_check
+
+    bwrap = find_bwrap()
+    self_check(bwrap)
+    return Sandbox(course_root=root, disk_bytes=int(args.disk_gb * 2**30), tmp_bytes=int(args.disk_gb * 2**30),
+                   max_procs=args.max_procs, cpu_seconds=args.cpu_seconds,
+                   file_bytes=int(args.file_gb * 2**30) or None, bwrap=bwrap)
+
+
+def plan(root: Path, args: argparse.Namespace, book: GradebookCoordinator) -> tuple[list[dict], list[dict]]:
+    """``(to_grade, skipped)``: the selected submissions, split by what is already graded."""
+    shard = parse_shard(args.shard) if args.shard else None
+    todo, skipped = [], []
     for assignment in args.assignments:
         students = students_of(root, assignment)
         if args.student:
             students = [s for s in students if s in set(args.student)]
+        if shard:
+            students = [s for s in students if shard_of(s, shard[1]) == shard[0]]
         if not students:
-            print(f"{assignment}: no submissions in submitted/*/{assignment}/", file=sys.stderr)
+            print(f"{assignment}: no submissions in submitted/*/{assignment}/" + (f" in shard {args.shard}" if shard else ""),
+                  file=sys.stderr)
         for student in students:
-            old = read_status(root, assignment, student)
-            done = (
-                not args.regrade
-                and old is not None
-                and old.get("status") == "ok"
-                and old.get("submission_sha256") == submission_digest(root / "submitted" / student / assignment)
-                and (root / "autograded" / student / assignment).is_dir()
-            )
-            if done:
-                print(f"{assignment} {student}: already graded, skipped", flush=True)
-                results.append(old)
-                continue
-            status = grade_one(root, assignment, student, args)
-            write_status(root, assignment, student, status)
-            results.append(status)
-            tail = "" if status["status"] == "ok" else f" -- {status['reason']} (log: {status['log']})"
-            print(f"{assignment} {student}: {status['status']} in {status['seconds']} s{tail}", flush=True)
+            digest = submission_digest(root / "submitted" / student / assignment)
+            item = {"assignment": assignment, "student": student, "digest": digest}
+            if not args.regrade and is_done(root, assignment, student, digest):
+                skipped.append(read_status(root, assignment, student) | {"skipped": "here"})
+            elif not args.regrade and (who := book.graded_elsewhere(assignment, student, digest)):
+                skipped.append({"assignment": assignment, "student": student, "status": "ok", "skipped": who})
+            else:
+                todo.append(item)
+    return todo, skipped
+
+
+class Progress:
+    """A tqdm bar with done/total, submissions per minute and time left (or nothing)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.bar = None
+        self.start = time.monotonic()
+        if enabled and total:
+            import tqdm
+
+            tqdm.tqdm.monitor_interval = 0  # no monitor thread: the grader forks
+            self.bar = tqdm.tqdm(total=total, unit="sub", dynamic_ncols=True, file=sys.stderr,
+                                 bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}<{remaining}] {postfix}")
+
+    def line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stdout)
+        else:
+            print(text, flush=True)
+        sys.stdout.flush()
+
+    def advance(self, done: int) -> None:
+        if self.bar is not None:
+            minutes = (time.monotonic() - self.start) / 60
+            self.bar.set_postfix_str(f"{done / minutes:.1f} sub/min" if minutes > 0 else "", refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run(root: Path, args: argparse.Namespace) -> int:
+    from autograde_sandbox import SandboxUnavailable
+
+    if args.jobs < 1:
+        return fail(f"--jobs {args.jobs}: give at least 1")
+    try:
+        sandbox = make_sandbox(root, args)
+    except SandboxUnavailable as error:
+        return fail(str(error))
+    try:
+        db_url, course_id = course_db_url(root)
+    except Exception as error:  # noqa: BLE001 - a broken nbgrader_config.py
+        return fail(f"cannot read nbgrader_config.py in {root}: {error}")
+    db_url = args.db_url or db_url
+    try:
+        book = GradebookCoordinator(db_url, course_id)
+        todo, skipped = plan(root, args, book)
+    except ValueError as error:
+        return fail(str(error))
+    except Exception as error:  # noqa: BLE001 - the database cannot be reached
+        return fail(f"cannot open the gradebook {db_url.split('@')[-1]}: {str(error).splitlines()[0]}")
+    for old in skipped:
+        where = "" if old["skipped"] == "here" else f" by {old['skipped']}"
+        print(f"{old['assignment']} {old['student']}: already graded{where}, skipped", flush=True)
+    if todo:
+        book.register_students(sorted({t["student"] for t in todo}))
+    preload_nbgrader()
+
+    limits = Limits(int(args.memory_gb * 2**30) or None, int(args.file_gb * 2**30) or None, args.student_timeout)
+    pool = Pool(args.jobs, limits)
+    pending = list(todo)
+    free_slots = list(range(args.jobs))
+    waiting_since: float | None = None
+
+    def take() -> Job | None:
+        """The next submission whose lock this worker gets (another machine may hold some)."""
+        nonlocal waiting_since
+        for i, item in enumerate(pending):
+            if book.graded_elsewhere(item["assignment"], item["student"], item["digest"]) and not args.regrade:
+                pending.pop(i)
+                item["skip"] = True
+                return take()
+            if book.try_lock(item["assignment"], item["student"]):
+                pending.pop(i)
+                if not args.regrade and book.graded_elsewhere(item["assignment"], item["student"], item["digest"]):
+                    book.unlock(item["assignment"], item["student"])
+                    item["skip"] = True
+                    return take()
+                waiting_since = None
+                return start(item)
+        return None
+
+    def start(item: dict) -> Job:
+        a, s = item["assignment"], item["student"]
+        book.forget(a, s)
+        log = status_path(root, a, s).with_suffix(".log")
+        argv = ["autograde", a, "--student", s, "--force", f"--CourseDirectory.db_url={book.child_url}"]
+        env: dict[str, str] = {}
+        item["slot"] = free_slots.pop(0)
+        item["private"] = None
+        if sandbox is not None:
+            sandbox_env, sandbox_args, private = sandbox.prepare(root / "autograded" / s / a, item["slot"])
+            env.update(sandbox_env)
+            argv += sandbox_args
+            item["private"] = private
+        item["started_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return Job(key=(a, s), argv=argv + list(args.nbgrader_args), cwd=root, log=log, env=env, data=item)
+
+    progress = Progress(len(todo), not args.no_progress)
+    results = list(skipped)
+    graded: list[dict] = []
+    interrupted = False
+    try:
+        while True:
+            for job, code, reason, seconds in pool.drain(take):
+                item = job.data
+                free_slots.append(item["slot"])
+                if item["private"] is not None:
+                    shutil.rmtree(item["private"], ignore_errors=True)
+                text = job.log.read_text(encoding="utf-8", errors="replace") if job.log.exists() else ""
+                ok = code == 0 and reason is None
+                status = {
+                    "assignment": item["assignment"], "student": item["student"], "status": "ok" if ok else "error",
+                    "returncode": code, "reason": None if ok else (reason or error_reason(text)),
+                    "seconds": round(seconds, 1), "started_at": item["started_at"],
+                    "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "worker": book.worker, "jobs": args.jobs, "sandbox": sandbox is not None,
+                    "submission_sha256": item["digest"], "log": str(job.log.relative_to(root)),
+                }
+                write_status(root, item["assignment"], item["student"], status)
+                if ok:
+                    book.record(item["assignment"], item["student"], item["digest"], seconds)
+                book.unlock(item["assignment"], item["student"])
+                graded.append(status)
+                results.append(status)
+                tail = "" if ok else f" -- {status['reason']} (log: {status['log']})"
+                progress.line(f"{status['assignment']} {status['student']}: {status['status']} in {status['seconds']} s{tail}")
+                progress.advance(len(graded))
+            skipped_now = [t for t in todo if t.get("skip") and not t.get("reported")]
+            for item in skipped_now:
+                item["reported"] = True
+                progress.line(f"{item['assignment']} {item['student']}: already graded by another worker, skipped")
+                results.append({"assignment": item["assignment"], "student": item["student"], "status": "ok"})
+                progress.advance(len(graded))
+            if not pending:
+                break
+            # every remaining submission is locked by another worker: wait for it, then look again
+            waiting_since = waiting_since or time.monotonic()
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        interrupted = True
+        pool.kill_all()
+    finally:
+        progress.close()
+        book.close()
 
     failed = [r for r in results if r["status"] != "ok"]
-    print(f"{len(results) - len(failed)} of {len(results)} submissions graded.", flush=True)
+    elapsed = time.monotonic() - progress.start
+    print(f"{len(results) - len(failed)} of {len(results)} submissions graded "
+          f"({len(skipped)} already graded before; {len(graded)} graded now in {elapsed:.0f} s"
+          + (f", {len(graded) / elapsed * 3600:.0f} per hour with --jobs {args.jobs}" if graded and elapsed > 0 else "")
+          + f"; {len(failed)} errors).", flush=True)
+    slowest = sorted(graded, key=lambda r: -r["seconds"])[:3]
+    if slowest:
+        print("slowest: " + ", ".join(f"{r['assignment']} {r['student']} {r['seconds']} s" for r in slowest), flush=True)
     for r in failed:
         print(f"NOT GRADED: {r['assignment']} {r['student']}: {r['reason']} (log: {r['log']})", flush=True)
+    if interrupted:
+        print("interrupted: run the same command again to grade what is left", flush=True)
+        return 130
     return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    root = Path.cwd()
+    (root / STATUS_DIR).mkdir(exist_ok=True)
+    with open(root / STATUS_DIR / "lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return fail(f"another autograde.py is grading in {root} (it holds {STATUS_DIR}/lock); "
+                        "wait for it, or give each worker a course folder of its own")
+        return run(root, args)
 
 
 if __name__ == "__main__":

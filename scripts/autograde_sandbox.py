@@ -1,0 +1,207 @@
+"""A bubblewrap sandbox for the learner's kernel; nbgrader itself stays outside.
+
+For each submission the grader writes a private Jupyter kernel spec whose ``argv`` starts the
+kernel inside ``bwrap`` (Debian package ``bubblewrap``), and tells nbgrader to use that spec
+(``--Execute.kernel_name``, so a notebook cannot pick another kernel) over ``ipc`` transport
+(``--KernelManager.transport=ipc``: ZeroMQ over unix sockets in a private runtime folder, because
+the kernel has no network at all, not even the host's loopback). Inside the sandbox:
+
+* the whole file system is read-only; the course folder (``solutions/``, ``source/``, the
+  gradebook, ``submitted/``, ``autograded/``, every other learner), the user's home and the
+  repository the course library comes from are replaced by empty folders; only the Python
+  installation, the course library, the data and model cache are put back, read-only;
+* the kernel's working folder is a size-limited in-memory copy of the submission's working
+  folder, and ``/tmp`` is a private size-limited in-memory folder; nothing the kernel writes
+  reaches the disk;
+* no network (a network namespace with only a loopback of its own), no other processes
+  visible (PID namespace), a clean environment (no tokens or passwords of the grader);
+* limits: processes (``RLIMIT_NPROC``), memory (address space, inherited), largest file,
+  CPU seconds; when run as root the kernel also runs as an unprivileged user id of its own.
+
+Example::
+
+    sandbox = Sandbox(course_root=Path("."), disk_bytes=2**30, max_procs=256, cpu_seconds=1800)
+    env, nbgrader_args, private = sandbox.prepare(Path("autograded/alice/01_data"), slot=0)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KERNEL_NAME = "autograde-sandbox"
+SANDBOX_UID_BASE = 61000  # as root: slot i runs its kernel as uid/gid 61000 + i
+INSTALL_HINT = (
+    "the grading sandbox needs bubblewrap (`bwrap`): install it with `sudo apt-get install bubblewrap` "
+    "(Fedora: `sudo dnf install bubblewrap`), or grade without a sandbox with --no-sandbox "
+    "(the learners' code then runs with your rights; see 'Grading safety' in the README)"
+)
+# environment variables the kernel may see; everything else (tokens, passwords, PG*) is dropped
+KEEP_ENV = (
+    "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONUNBUFFERED", "MPLBACKEND",
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TOKENIZERS_PARALLELISM", "SENTIMENT_DATA_DIR", "SENTIMENT_MODEL",
+    "SENTIMENT_CACHE", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "NBGRADER_EXECUTION",
+)
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap is missing or cannot create a sandbox on this machine."""
+
+
+def find_bwrap() -> str:
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable(INSTALL_HINT)
+    return path
+
+
+def _library_paths() -> list[Path]:
+    """The installed course library and its data, to put back read-only inside the sandbox."""
+    import importlib.util
+
+    paths = []
+    spec = importlib.util.find_spec("sentiment_lib")
+    if spec and spec.origin:
+        paths.append(Path(spec.origin).resolve().parent)
+    for name in ("SENTIMENT_DATA_DIR", "SENTIMENT_CACHE"):
+        if os.environ.get(name) and Path(os.environ[name]).exists():
+            paths.append(Path(os.environ[name]).resolve())
+    return paths
+
+
+@dataclass
+class Sandbox:
+    """Builds the kernel spec, environment and nbgrader options of one sandboxed grading."""
+
+    course_root: Path
+    disk_bytes: int = 2 * 2**30
+    tmp_bytes: int = 2**30
+    max_procs: int = 256
+    cpu_seconds: int = 1800
+    file_bytes: int | None = None
+    hide: list[Path] = field(default_factory=list)
+    expose: list[Path] = field(default_factory=list)
+    bwrap: str = field(default_factory=find_bwrap)
+
+    def hidden_paths(self) -> list[Path]:
+        """Folders replaced by empty ones: the course, the home folder, the library's repository."""
+        paths = [self.course_root.resolve(), Path.home().resolve()]
+        for lib in _library_paths()[:1]:
+            repo = lib.parent
+            if (repo / "solutions").exists() or (repo / ".git").exists():
+                paths.append(repo)
+        paths += [p.resolve() for p in self.hide]
+        return sorted({p for p in paths if p != Path("/") and p.exists()}, key=lambda p: len(p.parts))
+
+    def visible_paths(self) -> list[Path]:
+        """What is put back read-only inside hidden folders: Python, the library, data, caches."""
+        paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), *(_library_paths()), *self.expose}
+        real = Path(os.path.realpath(sys.executable))
+        paths.add(real.parent.parent)  # the interpreter's installation (a venv links to it)
+        return sorted(paths, key=lambda p: len(p.parts))
+
+    def kernel_argv(self, workdir: Path, private: Path, slot: int) -> list[str]:
+        """``argv`` of the kernel spec: bwrap, then a short shell prelude, then ipykernel."""
+        workdir = workdir.resolve()
+        runtime = private / "runtime"
+        # as root: no user namespace (it would map only uid 0), so that the kernel can become a
+        # real unprivileged uid outside; as a user: a user namespace, which bwrap needs then
+        unshare = (["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+                   if os.geteuid() == 0 else ["--unshare-all"])
+        args = [self.bwrap, "--die-with-parent", "--new-session", *unshare, "--ro-bind", "/", "/",
+                "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp"]
+        for path in self.hidden_paths():
+            args += ["--tmpfs", str(path)]
+        made: set[Path] = {Path("/")}
+
+        def parents(path: Path) -> list[str]:
+            """Traversable (0755) folders down to ``path``: bwrap would make them 0700."""
+            out = []
+            for parent in reversed(path.parents):
+                if parent not in made:
+                    made.add(parent)
+                    out += ["--perms", "0755", "--dir", str(parent)]
+            return out
+
+        for path in self.visible_paths():
+            if any(path == h or h in path.parents for h in self.hidden_paths()):
+                args += parents(path) + ["--ro-bind", str(path), str(path)]
+        args += parents(runtime) + ["--bind", str(runtime), str(runtime), "--ro-bind", str(workdir), "/tmp/.submission"]
+        args += parents(workdir) + ["--perms", "1777", "--size", str(self.disk_bytes), "--tmpfs", str(workdir),
+                                    "--chdir", str(workdir), "--clearenv"]
+        env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
+        env.update(HOME="/tmp", MPLCONFIGDIR="/tmp/.matplotlib", PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                   TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache")
+        for key, value in sorted(env.items()):
+            args += ["--setenv", key, value]
+        limits = ["prlimit", f"--nproc={self.max_procs}", f"--cpu={self.cpu_seconds}"]
+        if self.file_bytes:
+            limits.append(f"--fsize={self.file_bytes}")
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/.kernel.json"]
+        inner = (f"cp -R /tmp/.submission/. . && exec "
+                 f"{shlex.join(limits)} -- {shlex.join(kernel)}")
+        if os.geteuid() == 0:
+            uid = SANDBOX_UID_BASE + slot
+            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                    "--bounding-set=-all", "--no-new-privs"]
+            inner = f"exec {shlex.join(drop)} sh -c {shlex.quote(inner)}"
+        else:
+            # the user's own processes count towards RLIMIT_NPROC: allow that many more
+            import psutil
+
+            own = sum(1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == os.getuid())
+            limits[1] = f"--nproc={own + self.max_procs}"
+            inner = (f"cp -R /tmp/.submission/. . && exec "
+                     f"{shlex.join(limits)} -- {shlex.join(kernel)}")
+        prelude = f'cp "$1" /tmp/.kernel.json && chmod 644 /tmp/.kernel.json && {inner}'
+        return args + ["--", "/bin/sh", "-c", prelude, "sh", "{connection_file}"]
+
+    def prepare(self, workdir: Path, slot: int) -> tuple[dict[str, str], list[str], Path]:
+        """Write a private kernel spec for one submission.
+
+        Returns the environment and nbgrader options for its ``nbgrader autograde`` and the
+        private folder (remove it when the grading ends).
+        """
+        private = Path(tempfile.mkdtemp(prefix="ag-"))  # short: unix socket paths must stay < 108 bytes
+        os.chmod(private, 0o711)
+        runtime = private / "runtime"
+        runtime.mkdir()
+        os.chmod(runtime, 0o777)
+        spec = private / "kernels" / KERNEL_NAME
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": self.kernel_argv(workdir, private, slot),
+            "display_name": "Python 3 (autograde sandbox)",
+            "language": "python",
+            # bwrap does not pass SIGINT on: interrupt a cell that ran out of time by a message
+            "interrupt_mode": "message",
+        }, indent=1), encoding="utf-8")
+        env = {
+            "JUPYTER_PATH": os.pathsep.join(p for p in (str(private), os.environ.get("JUPYTER_PATH", "")) if p),
+            "JUPYTER_RUNTIME_DIR": str(runtime),
+        }
+        # the connection file (and beside it the ipc sockets) in the folder the sandbox shares
+        args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
+                f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
+        return env, args, private
+
+
+def self_check(bwrap: str) -> None:
+    """Fail with the reason when bwrap cannot create a sandbox here (e.g. no user namespaces)."""
+    import subprocess
+
+    probe = subprocess.run([bwrap, "--die-with-parent", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc",
+                            "--dev", "/dev", "true"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(
+            f"bwrap cannot create a sandbox on this machine ({probe.stderr.strip() or probe.returncode}); "
+            "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), run the grading "
+            "in a container (README 'Grading safety'), or use --no-sandbox"
+        )
