@@ -461,10 +461,12 @@ class Spy:
 
 @contextlib.contextmanager
 def forward_modes(model: Any):
-    """Record ``(training, grad_enabled)`` for every forward pass of ``model``.
+    """Record, for every forward pass of ``model``, how it was called.
 
-    Sees from inside the model whether a call ran in evaluation mode and
-    without gradients (``torch.no_grad()`` or ``torch.inference_mode()``).
+    Each entry is a dict: ``training`` (dropout on?), ``grad`` (were
+    gradients enabled: not under ``torch.no_grad()`` / ``inference_mode()``?)
+    and ``mask`` (was an ``attention_mask`` passed?). It sees from inside the
+    model what outputs may not show.
 
     Examples
     --------
@@ -473,12 +475,17 @@ def forward_modes(model: Any):
     >>> with forward_modes(net) as seen:
     ...     _ = net(torch.zeros(1, 2))
     >>> seen
-    [(True, True)]
+    [{'training': True, 'grad': True, 'mask': False}]
     """
     import torch
 
-    seen: list[tuple[bool, bool]] = []
-    handle = model.register_forward_pre_hook(lambda module, inputs: seen.append((module.training, torch.is_grad_enabled())))
+    seen: list[dict[str, bool]] = []
+
+    def hook(module: Any, args: tuple, kwargs: dict) -> None:
+        mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+        seen.append({"training": module.training, "grad": torch.is_grad_enabled(), "mask": mask is not None})
+
+    handle = model.register_forward_pre_hook(hook, with_kwargs=True)
     try:
         yield seen
     finally:
