@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import numbers
 import sys
 import threading
 from typing import Any, Callable, Iterable
@@ -377,7 +378,10 @@ def same(got: Any, expected: Any, *, tol: float | None = None) -> bool:
 # Checking what outputs cannot show: return types, helpers, calls, modes
 # --------------------------------------------------------------------------------------
 
-_TYPE_NAMES = {float: "a float", int: "an int", list: "a list", dict: "a dict", tuple: "a tuple", str: "a str", bool: "a bool"}
+_TYPE_NAMES = {
+    float: "a float", int: "an int", list: "a list", dict: "a dict", tuple: "a tuple", str: "a str", bool: "a bool",
+    numbers.Integral: "an integer", numbers.Real: "a number",
+}
 
 
 def _kind(value: Any) -> str:
