@@ -48,6 +48,17 @@ def _timed_predict(predict_proba: Any, texts: Sequence[str]) -> tuple[Any, float
     return probs, len(texts) / seconds if seconds > 0 else float("inf")
 
 
+def tfidf_name(ngram_range: tuple[int, int]) -> str:
+    """The row name of a TF-IDF model in the comparison table.
+
+    Examples
+    --------
+    >>> tfidf_name((1, 2))
+    'TF-IDF uni+bigrams + logistic regression'
+    """
+    return "TF-IDF " + {(1, 1): "unigrams", (1, 2): "uni+bigrams"}.get(tuple(ngram_range), str(ngram_range)) + " + logistic regression"
+
+
 def evaluate_tfidf(
     train_texts: Sequence[str],
     train_labels: Sequence[int],
@@ -55,25 +66,47 @@ def evaluate_tfidf(
     test_labels: Sequence[int],
     *,
     ngram_range: tuple[int, int] = (1, 2),
+    validation: tuple[Sequence[str], Sequence[int]] | None = None,
+    predictions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Fit TF-IDF + logistic regression and score it; returns a comparison row."""
+    """Fit TF-IDF + logistic regression and score it; returns a comparison row.
+
+    With ``validation=(texts, labels)`` the row also holds the validation
+    accuracy, the number to choose between baselines with. ``predictions``, if
+    given, receives the test predictions under the row's name (for paired tests).
+    """
+    import numpy as np
+
     pipe = tfidf_pipeline(ngram_range)
     start = time.perf_counter()
     pipe.fit(list(train_texts), list(train_labels))
     fit_seconds = time.perf_counter() - start
     probs, per_second = _timed_predict(pipe.predict_proba, test_texts)
     result = compute_metrics(test_labels, probs.argmax(-1), probs[:, 1])
-    name = "TF-IDF " + {(1, 1): "unigrams", (1, 2): "uni+bigrams"}.get(tuple(ngram_range), str(ngram_range))
-    return comparison_row(name + " + logistic regression", result, fit_seconds, per_second)
+    name = tfidf_name(ngram_range)
+    if predictions is not None:
+        predictions[name] = probs.argmax(-1)
+    row = comparison_row(name, result, fit_seconds, per_second)
+    if validation is not None:
+        row["validation_accuracy"] = float((pipe.predict(list(validation[0])) == np.asarray(validation[1])).mean())
+    return row
 
 
 def evaluate_classifier(
-    name: str, classifier: Any, test_texts: Sequence[str], test_labels: Sequence[int], *, train_seconds: float = 0.0
+    name: str, classifier: Any, test_texts: Sequence[str], test_labels: Sequence[int], *, train_seconds: float = 0.0,
+    validation: tuple[Sequence[str], Sequence[int]] | None = None, predictions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Score a :class:`~sentiment_lib.inference.SentimentClassifier`; returns a comparison row."""
+    """Score a :class:`~sentiment_lib.inference.SentimentClassifier`; returns a comparison row (see :func:`evaluate_tfidf`)."""
+    import numpy as np
+
     probs, per_second = _timed_predict(classifier.predict_proba, test_texts)
     result = compute_metrics(test_labels, probs.argmax(-1), probs[:, 1])
-    return comparison_row(name, result, train_seconds, per_second)
+    if predictions is not None:
+        predictions[name] = probs.argmax(-1)
+    row = comparison_row(name, result, train_seconds, per_second)
+    if validation is not None:
+        row["validation_accuracy"] = float((classifier.predict_proba(list(validation[0])).argmax(-1) == np.asarray(validation[1])).mean())
+    return row
 
 
 def untrained_classifier(model: str | os.PathLike | None = None, *, max_length: int = 256, seed: int = 42) -> Any:
@@ -107,12 +140,17 @@ def compare_models(
     pretrained: str | os.PathLike | None = None,
     tfidf_ngrams: Sequence[tuple[int, int]] = ((1, 1), (1, 2)),
     max_length: int = 256,
+    predictions: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The comparison table: untrained head, TF-IDF baselines, and the fine-tuned model.
 
     Every model is scored on ``splits["test"]``; the TF-IDF models train on
     ``splits["train"]``. ``pretrained`` defaults to the model the fine-tuned
-    one started from.
+    one started from. When ``splits`` has a ``validation`` split, every row also
+    holds its ``validation_accuracy``: choose between models with that column,
+    never with the test columns. ``predictions``, if given, receives each
+    model's test predictions by name (for McNemar's test,
+    :func:`~sentiment_lib.evaluation.compare_paired`).
 
     Examples
     --------
@@ -124,10 +162,12 @@ def compare_models(
     from .training import load_metrics
 
     texts, labels = splits["test"]["text"], splits["test"]["label"]
+    validation = (splits["validation"]["text"], splits["validation"]["label"]) if "validation" in splits else None
+    kw = dict(validation=validation, predictions=predictions)
     rows = []
     fine_tuned = None
     if fine_tuned_dir is not None:
-        fine_tuned = SentimentClassifier.from_pretrained(fine_tuned_dir)
+        fine_tuned = SentimentClassifier.from_pretrained(fine_tuned_dir, precision="auto")
         settings_file = os.path.join(fine_tuned_dir, "training_config.json")
         if pretrained is None and os.path.isfile(settings_file):
             from .modeling import read_json
@@ -135,12 +175,12 @@ def compare_models(
             pretrained = read_json(settings_file).get("model_source")
         max_length = fine_tuned.max_length
     untrained = untrained_classifier(pretrained, max_length=max_length)
-    rows.append(evaluate_classifier("pretrained, untrained head", untrained, texts, labels))
+    rows.append(evaluate_classifier("pretrained, untrained head", untrained, texts, labels, **kw))
     for ngrams in tfidf_ngrams:
-        rows.append(evaluate_tfidf(splits["train"]["text"], splits["train"]["label"], texts, labels, ngram_range=ngrams))
+        rows.append(evaluate_tfidf(splits["train"]["text"], splits["train"]["label"], texts, labels, ngram_range=ngrams, **kw))
     if fine_tuned is not None:
         train_seconds = load_metrics(fine_tuned_dir).get("train_seconds", 0.0)
-        rows.append(evaluate_classifier("fine-tuned", fine_tuned, texts, labels, train_seconds=train_seconds))
+        rows.append(evaluate_classifier("fine-tuned", fine_tuned, texts, labels, train_seconds=train_seconds, **kw))
     return pd.DataFrame(rows).set_index("model")
 
 

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pytest
 
 from sentiment_lib.baseline import compare_models, evaluate_tfidf, plot_comparison, tfidf_pipeline
@@ -33,7 +34,12 @@ def test_comparison_table_scores_every_model_on_the_same_reviews(splits, tiny_mo
 
     small = prepare_splits(train_size=64, validation_size=32, test_size=32, seed=1)
     run = fine_tune(make_config(model=tiny_model, output_dir=str(tmp_path / "m"), max_length=64), splits=small, progress=False)
-    table = compare_models(splits, fine_tuned_dir=run.output_dir)
+    predictions = {}
+    table = compare_models(splits, fine_tuned_dir=run.output_dir, predictions=predictions)
+    assert list(predictions) == list(table.index)
+    for name, predicted in predictions.items():  # the predictions are the ones the table scored
+        assert (predicted == np.asarray(splits["test"]["label"])).mean() == pytest.approx(table.loc[name, "accuracy"])
+    assert table["validation_accuracy"].between(0, 1).all() and len(splits["validation"]) > 0
     assert list(table.index) == [
         "pretrained, untrained head",
         "TF-IDF unigrams + logistic regression",
