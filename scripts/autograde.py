@@ -182,30 +182,39 @@ def plan(root: Path, args: argparse.Namespace, book: GradebookCoordinator) -> tu
 
 
 class Progress:
-    """A tqdm bar with done/total, submissions per minute and time left (or nothing)."""
+    """Done/total, submissions per minute and time left: a tqdm bar on a terminal, else text.
+
+    In a log (not a terminal) each submission's line ends with ``[done/total, N/min, M:SS left]``.
+    """
 
     def __init__(self, total: int, enabled: bool):
         self.bar = None
+        self.total = total
+        self.done = 0
         self.start = time.monotonic()
-        if enabled and total:
+        if enabled and total and sys.stderr.isatty():
             import tqdm
 
             tqdm.tqdm.monitor_interval = 0  # no monitor thread: the grader forks
             self.bar = tqdm.tqdm(total=total, unit="sub", dynamic_ncols=True, file=sys.stderr,
                                  bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}<{remaining}] {postfix}")
 
-    def line(self, text: str) -> None:
+    def rate(self) -> str:
+        minutes = (time.monotonic() - self.start) / 60
+        per_minute = self.done / minutes if minutes > 0 else 0.0
+        left = (self.total - self.done) / per_minute * 60 if per_minute else 0
+        return f"{per_minute:.1f}/min, {int(left) // 60}:{int(left) % 60:02d} left"
+
+    def line(self, text: str, counted: bool = True) -> None:
+        if counted:
+            self.done += 1
         if self.bar is not None:
             self.bar.write(text, file=sys.stdout)
+            if counted:
+                self.bar.set_postfix_str(self.rate().split(",")[0], refresh=False)
+                self.bar.update(1)
         else:
-            print(text, flush=True)
-        sys.stdout.flush()
-
-    def advance(self, done: int) -> None:
-        if self.bar is not None:
-            minutes = (time.monotonic() - self.start) / 60
-            self.bar.set_postfix_str(f"{done / minutes:.1f} sub/min" if minutes > 0 else "", refresh=False)
-            self.bar.update(1)
+            print(f"{text}  [{self.done}/{self.total}, {self.rate()}]" if counted and self.total else text, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -309,13 +318,11 @@ def run(root: Path, args: argparse.Namespace) -> int:
                 results.append(status)
                 tail = "" if ok else f" -- {status['reason']} (log: {status['log']})"
                 progress.line(f"{status['assignment']} {status['student']}: {status['status']} in {status['seconds']} s{tail}")
-                progress.advance(len(graded))
             skipped_now = [t for t in todo if t.get("skip") and not t.get("reported")]
             for item in skipped_now:
                 item["reported"] = True
                 progress.line(f"{item['assignment']} {item['student']}: already graded by another worker, skipped")
                 results.append({"assignment": item["assignment"], "student": item["student"], "status": "ok"})
-                progress.advance(len(graded))
             if not pending:
                 break
             # every remaining submission is locked by another worker: wait for it, then look again

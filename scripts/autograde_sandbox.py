@@ -108,6 +108,12 @@ class Sandbox:
 
     def kernel_argv(self, workdir: Path, private: Path, slot: int) -> list[str]:
         """``argv`` of the kernel spec: bwrap, then a short shell prelude, then ipykernel."""
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/.kernel.json"]
+        return self.command_argv(workdir, private, slot, kernel, connection_file="{connection_file}")
+
+    def command_argv(self, workdir: Path, private: Path, slot: int, command: list[str],
+                     connection_file: str | None = None) -> list[str]:
+        """``command`` in the sandbox of the submission in ``workdir`` (its copy is the cwd)."""
         workdir = workdir.resolve()
         runtime = private / "runtime"
         # as root: no user namespace (it would map only uid 0), so that the kernel can become a
@@ -118,7 +124,7 @@ class Sandbox:
                 "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp"]
         for path in self.hidden_paths():
             args += ["--tmpfs", str(path)]
-        made: set[Path] = {Path("/")}
+        made: set[Path] = {Path("/"), Path("/tmp"), *self.hidden_paths()}
 
         def parents(path: Path) -> list[str]:
             """Traversable (0755) folders down to ``path``: bwrap would make them 0700."""
@@ -143,25 +149,24 @@ class Sandbox:
         limits = ["prlimit", f"--nproc={self.max_procs}", f"--cpu={self.cpu_seconds}"]
         if self.file_bytes:
             limits.append(f"--fsize={self.file_bytes}")
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/.kernel.json"]
-        inner = (f"cp -R /tmp/.submission/. . && exec "
-                 f"{shlex.join(limits)} -- {shlex.join(kernel)}")
+        if os.geteuid() != 0:
+            # the user's own processes count towards RLIMIT_NPROC: allow that many more
+            import psutil
+
+            own = sum(1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == os.getuid())
+            limits[1] = f"--nproc={own + self.max_procs}"
+        inner = f"cp -R /tmp/.submission/. . && exec {shlex.join(limits)} -- {shlex.join(command)}"
         if os.geteuid() == 0:
             uid = SANDBOX_UID_BASE + slot
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
             drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                     "--bounding-set=-all", "--no-new-privs"]
             inner = f"exec {shlex.join(drop)} sh -c {shlex.quote(inner)}"
-        else:
-            # the user's own processes count towards RLIMIT_NPROC: allow that many more
-            import psutil
-
-            own = sum(1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == os.getuid())
-            limits[1] = f"--nproc={own + self.max_procs}"
-            inner = (f"cp -R /tmp/.submission/. . && exec "
-                     f"{shlex.join(limits)} -- {shlex.join(kernel)}")
+        if connection_file is None:
+            return args + ["--", "/bin/sh", "-c", inner]
+        # the connection file is the grader's (mode 600): a readable copy for the kernel's user
         prelude = f'cp "$1" /tmp/.kernel.json && chmod 644 /tmp/.kernel.json && {inner}'
-        return args + ["--", "/bin/sh", "-c", prelude, "sh", "{connection_file}"]
+        return args + ["--", "/bin/sh", "-c", prelude, "sh", connection_file]
 
     def prepare(self, workdir: Path, slot: int) -> tuple[dict[str, str], list[str], Path]:
         """Write a private kernel spec for one submission.

