@@ -14,7 +14,8 @@ The rule, per chapter notebook (``book/*.ipynb``):
   the page; a click shows the code). Where a presentation cell teaches something by its code, it may
   stay visible — the test requires only that the lesson is never hidden and that nothing is removed
   without a toggle.
-* every chapter shows at least two lesson cells.
+* every chapter shows at least two lesson cells; chapter 7 one (it reads the committed benchmark
+  results; its lesson is the scripts in ``benchmarks/`` and the commands in its text).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
 LESSON_MODULES = {"sentiment_lib", "transformers", "torch", "sklearn", "datasets"}
 HIDING = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+MIN_LESSONS = {"07_going_faster": 1}  # every other chapter: 2
 
 
 def _source(cell: dict) -> str:
@@ -124,7 +126,7 @@ def test_lesson_cells_are_shown(path):
     hidden = [i for i, kind in kinds if kind == "lesson" and _tags(cells[i]) & HIDING]
     assert not hidden, f"{path.name}: lesson cells {hidden} are hidden ({[sorted(_tags(cells[i])) for i in hidden]})"
     shown = [i for i, kind in kinds if kind == "lesson"]
-    assert len(shown) >= 2, f"{path.name}: only {len(shown)} lesson cells are shown"
+    assert len(shown) >= MIN_LESSONS.get(path.stem, 2), f"{path.name}: only {len(shown)} lesson cells are shown"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
