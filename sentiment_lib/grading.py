@@ -41,13 +41,17 @@ import threading
 from typing import Any, Callable, Iterable
 
 __all__ = [
-    "AnswerError", "Spy", "UsedReferenceError", "call", "call_text", "check_type", "describe", "expect_error", "forward_modes",
+    "AnswerError", "NotWrittenError", "Spy", "UsedReferenceError", "call", "call_text", "check_type", "describe", "expect_error", "forward_modes",
     "get_function", "quiet", "reference_codes", "same", "sensitive_model", "show", "substitute", "to_plain",
 ]
 
 
 class UsedReferenceError(AssertionError):
     """The learner's answer ran the library's own implementation of the graded function."""
+
+
+class NotWrittenError(AssertionError):
+    """The learner's function (or a helper it uses) is still the unanswered stub."""
 
 
 def quiet() -> None:
@@ -70,6 +74,7 @@ def quiet() -> None:
         import transformers
 
         transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()  # "Loading weights" bars
     except ImportError:  # pragma: no cover
         pass
     try:
@@ -237,7 +242,7 @@ def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) ->
             message = f"`{_learner_name(func)}` is not written yet: it still raises NotImplementedError."
         else:
             message = f"`{_learner_name(func)}` uses `{where}`, which is not written yet (it raises NotImplementedError)."
-        raise AssertionError(
+        raise NotWrittenError(
             f"{message} Replace the `raise NotImplementedError()` line with your code and run the cell again."
         ) from None
     except BaseException as err:
@@ -278,9 +283,9 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     """
     try:
         return _invoke(func, args, kwargs, forbid)
-    except AssertionError:
+    except (UsedReferenceError, NotWrittenError):
         raise
-    except Exception as err:
+    except Exception as err:  # the learner's own code raised, an assert of theirs included
         detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
         detail = detail if len(detail) <= 200 else detail[:197] + "..."
         raise AnswerError(
@@ -322,7 +327,7 @@ def expect_error(func: Callable, *args: Any, error: type[BaseException] = ValueE
         result = _invoke(func, args, kwargs, forbid)
     except error:
         return None
-    except (UsedReferenceError, AssertionError):
+    except (UsedReferenceError, NotWrittenError):
         raise
     except Exception as err:
         raise AssertionError(

@@ -10,9 +10,11 @@ runs:
 
 * a wrong answer must lose the points of its own task — with an
   ``AssertionError`` whose message a learner can act on (not a crash inside the
-  test, not a model's repr) — and of no other task (later tasks are tested with
-  the reference versions of the helpers they build on);
-* a right answer must pass every test cell.
+  test, not a model's repr) — and of no other task: the tests of the later
+  tasks whose instructor answer calls it run too, and must pass (they use the
+  reference versions of the helpers they build on). The other test cells never
+  call the function, so they are not rerun;
+* a right answer must pass its own and those dependent test cells.
 
 The kill rate per assignment is printed (``pytest -s``) and any surviving
 mutant fails the test. Run: ``pytest -m slow tests/test_mutations.py -s``.
@@ -47,12 +49,15 @@ def grading_env(monkeypatch, tmp_path):
     import transformers
 
     threads, verbosity, bars = torch.get_num_threads(), transformers.logging.get_verbosity(), datasets.is_progress_bar_enabled()
+    model_bars = transformers.utils.logging.is_progress_bar_enabled()
     with warnings.catch_warnings():
         yield
     torch.set_num_threads(threads)
     transformers.logging.set_verbosity(verbosity)
     if bars:
         datasets.enable_progress_bars()
+    if model_bars:
+        transformers.utils.logging.enable_progress_bar()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -82,7 +87,7 @@ def test_wrong_answers_lose_their_own_task_only(assignment, grading_env):
     survivors, collateral, unfair, unclear = [], [], [], []
     killed = wrong = 0
     for task, kind, label, code in _answers(assignment):
-        outcomes = runner.grade(notebook, task, code)
+        outcomes = runner.grade(notebook, task, code, runner.affected_tests(notebook, task))
         own = [o for o in outcomes if notebook.owner[o.test] == task]
         others = [o for o in outcomes if notebook.owner[o.test] != task]
         if kind == "right":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,8 +65,21 @@ def prepare(assignment: str) -> Notebook:
     return Notebook(assignment, namespace, answers, tests, owner, points)
 
 
-def grade(notebook: Notebook, answer_id: str | None = None, code: str | None = None) -> list[Outcome]:
-    """Outcome of every test cell with ``code`` as the answer of cell ``answer_id``."""
+def dependents(notebook: Notebook, answer_id: str) -> set[str]:
+    """Answer cells whose instructor answer calls the function of ``answer_id`` (same name)."""
+    return {gid for gid, source in notebook.answers.items() if gid != answer_id and re.search(rf"\b{answer_id}\(", source)}
+
+
+def affected_tests(notebook: Notebook, answer_id: str) -> list[str]:
+    """The test cells an answer of ``answer_id`` can change: its own and those of the tasks built on it.
+
+    The other test cells never call this function, so their outcome cannot change."""
+    tasks = {answer_id} | dependents(notebook, answer_id)
+    return [t for t, owner in notebook.owner.items() if owner in tasks]
+
+
+def grade(notebook: Notebook, answer_id: str | None = None, code: str | None = None, tests: list[str] | None = None) -> list[Outcome]:
+    """Outcome of the test cells ``tests`` (all by default) with ``code`` as the answer of cell ``answer_id``."""
     scope = dict(notebook.namespace)
     for gid, source in notebook.answers.items():
         exec(compile(source, f"<{gid}>", "exec"), scope)
@@ -73,6 +87,8 @@ def grade(notebook: Notebook, answer_id: str | None = None, code: str | None = N
         exec(compile(code, f"<{answer_id}:answer>", "exec"), scope)
     outcomes = []
     for gid, source in notebook.tests.items():
+        if tests is not None and gid not in tests:
+            continue
         err = io.StringIO()
         try:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
