@@ -301,3 +301,22 @@ def test_browser_follows_next_links_and_every_image_loads(browser, served_book):
         following[0].click()
         wait_for(lambda p=page: not browser.current_url.endswith(f"{p}.html"))
     assert visited == PAGES, f"navigation visited {visited}, the table of contents lists {PAGES}"
+
+
+@pytest.mark.slow
+def test_no_output_or_code_block_is_cut_off_at_1280_pixels(browser, served_book):
+    """At a 1280-pixel-wide window, every output, table and code block of every page (folded ones
+    opened) fits, or sits in a box with its own scroll bar that fits: nothing is cut off or reaches
+    past the window. The measurement is tests/book_overflow.js."""
+    script = (ROOT / "tests" / "book_overflow.js").read_text()
+    browser.set_window_size(1280, 900)
+    problems, checked = [], {}
+    for page in PAGES:
+        browser.get(f"{served_book}/{page}.html")
+        wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
+        assert browser.execute_script("return window.innerWidth") == 1280
+        found = browser.execute_script(script)
+        checked[page] = found["checked"]
+        problems += [f"{page}: {problem}" for problem in found["problems"]]
+    assert all(checked[page] > 0 for page in OWN_CHAPTERS), f"no output measured on some pages: {checked}"
+    assert not problems, "cut off at 1280 px:\n" + "\n".join(problems)
