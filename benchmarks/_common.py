@@ -183,9 +183,33 @@ def write_result(path: str | os.PathLike, name: str, args: argparse.Namespace, m
     return out
 
 
-def test_texts(n: int, seed: int = 0) -> tuple[list[str], list[int]]:
-    """``n`` balanced, cleaned IMDB test reviews and their labels (the same for a given seed)."""
+def heldout_texts(n: int, seed: int = 0, model_dir: str | os.PathLike | None = None) -> tuple[list[str], list[int]]:
+    """``n`` balanced, cleaned IMDB training reviews that the model in ``model_dir`` never trained on.
+
+    Benchmarks decide defaults, and choices are made on validation data only, never on
+    the test split. The reviews are the training split minus the model's own training
+    subset (rebuilt from its ``training_config.json``); without a model directory, the
+    quick profile's subset is left out.
+    """
+    from sentiment_lib.data import balanced_subset, clean_text, load_imdb, prepare_splits
+    from sentiment_lib.training import PROFILES
+
+    settings = dict(PROFILES["quick"])
+    config_file = Path(model_dir or "") / "training_config.json"
+    if model_dir is not None and config_file.is_file():
+        settings = json.loads(config_file.read_text())
+    splits = prepare_splits(train_size=settings.get("train_size"), validation_size=settings.get("validation_size", 500),
+                            test_size=2, seed=settings.get("seed", 42))
+    seen = set(splits["train"]["text"])
+    train = load_imdb()["train"]
+    unseen = train.select([i for i, t in enumerate(train["text"]) if clean_text(t) not in seen])
+    picked = balanced_subset(unseen, n, seed=seed, what="held-out")
+    return [clean_text(t) for t in picked["text"]], list(picked["label"])
+
+
+def review_texts(n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """``n`` balanced, cleaned IMDB training reviews (for speed alone: nothing is scored on them)."""
     from sentiment_lib.data import balanced_subset, clean_text, load_imdb
 
-    test = balanced_subset(load_imdb()["test"], n, seed=seed, what="test")
-    return [clean_text(t) for t in test["text"]], list(test["label"])
+    picked = balanced_subset(load_imdb()["train"], n, seed=seed, what="training")
+    return [clean_text(t) for t in picked["text"]], list(picked["label"])

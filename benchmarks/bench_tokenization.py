@@ -31,7 +31,7 @@ import _common  # noqa: E402
 
 def main(argv: list[str] | None = None) -> dict:
     parser = _common.base_parser(__doc__.split("\n")[0], "tokenization.json")
-    parser.add_argument("--n", type=int, default=5000, help="Number of test reviews.")
+    parser.add_argument("--n", type=int, default=5000, help="Number of training reviews to tokenize.")
     parser.add_argument("--chunks", type=int, default=5, help="Chunks the reviews are split into (one timing each).")
     parser.add_argument("--max-length", type=int, default=512, help="Truncation length.")
     args = parser.parse_args(argv)
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     tokenizers = {"slow (Python)": BertTokenizerLegacy.from_pretrained(path), "fast (Rust)": fast,
                   "fast (Rust, all cores)": fast}
     parallel = {"slow (Python)": "false", "fast (Rust)": "false", "fast (Rust, all cores)": "true"}
-    texts, _ = _common.test_texts(args.n, seed=args.seed)
+    texts, _ = _common.review_texts(args.n, seed=args.seed)
     machine = _common.machine_info(model)
 
     size = -(-len(texts) // args.chunks)
