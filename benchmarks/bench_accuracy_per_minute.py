@@ -51,6 +51,7 @@ GRID = {
     "mean_bf16_128_4000_2ep": _run("mean", "bf16", 128, 4000),
     "mean_bf16_192_3000_2ep": _run("mean", "bf16", 192, 3000),
     "mean_bf16_128_6000_1ep": _run("mean", "bf16", 128, 6000, epochs=1.0),
+    "mean_bf16_128_5000_2ep": _run("mean", "bf16", 128, 5000),
     "mean_bf16_128_4000_2ep_lr2e-4": _run("mean", "bf16", 128, 4000, lr=2e-4),
     "mean_bf16_256_2500_2ep": _run("mean", "bf16", 256, 2500),
     "cls_fp32_256_2000_1ep": _run("cls", "fp32", 256, 2000, epochs=1.0),  # the quick profile before this grid
