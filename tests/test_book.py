@@ -320,3 +320,65 @@ def test_no_output_or_code_block_is_cut_off_at_1280_pixels(browser, served_book)
         problems += [f"{page}: {problem}" for problem in found["problems"]]
     assert all(checked[page] > 0 for page in OWN_CHAPTERS), f"no output measured on some pages: {checked}"
     assert not problems, "cut off at 1280 px:\n" + "\n".join(problems)
+
+
+#: axe-core findings that come from software the course does not write, each with its upstream issue
+#: (README "Accessibility"); every other serious or critical WCAG 2.0/2.1 A/AA violation fails.
+AXE_NOT_OURS: dict[str, str] = {}
+
+
+def _axe(browser) -> list[dict]:
+    """axe-core from node_modules (package-lock.json pins it; nothing from a CDN), run on the open page."""
+    axe = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        npm = shutil.which("npm")
+        if npm:
+            subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=ROOT,
+                           capture_output=True, timeout=300)
+    if not axe.is_file():
+        pytest.fail("axe-core is not installed: run `npm ci` in the repository (package.json pins it)")
+    browser.set_script_timeout(120)
+    browser.execute_script(axe.read_text(encoding="utf-8"))
+    return browser.execute_async_script((ROOT / "tests" / "book_axe.js").read_text())
+
+
+@pytest.mark.slow
+def test_no_serious_accessibility_violation_on_any_page(browser, served_book):
+    """axe-core, WCAG 2.0 and 2.1 level A and AA rules, on every page: no serious or critical violation."""
+    found, counts = [], {}
+    for page in PAGES:
+        browser.get(f"{served_book}/{page}.html")
+        wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
+        violations = _axe(browser)
+        counts[page] = {v["id"]: len(v["targets"]) for v in violations}
+        for v in violations:
+            if v["impact"] in ("serious", "critical") and v["id"] not in AXE_NOT_OURS:
+                found.append(f"{page}: {v['id']} ({v['impact']}, {len(v['targets'])}x) {v['help']}: "
+                             f"{v['targets'][:3]} {v['html'][:1]}")
+    print("axe-core WCAG A/AA violations per page:", json.dumps(counts))
+    assert not found, "accessibility violations:\n" + "\n".join(found)
+
+
+def _weak_alt(alt: str | None) -> bool:
+    """An image's text alternative that says nothing: missing, empty, or a file name or path."""
+    text = (alt or "").strip()
+    return not text or bool(re.fullmatch(r"[\w./\\-]*\.(png|svg|jpe?g|gif|webp)", text, re.IGNORECASE)) \
+        or text.startswith(("../", "_images/"))
+
+
+def test_weak_alt_recognises_file_names():
+    assert _weak_alt(None) and _weak_alt("  ") and _weak_alt("../_images/04a93af0c1.png") and _weak_alt("fig.svg")
+    assert not _weak_alt("Bar chart: validation accuracy rose from 0.51 at step 20 to 0.86 at step 60")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 16: the chapters' figures do not have a text alternative yet; "
+                                       "remove this marker when they do (strict: it fails once they all have one)")
+def test_every_figure_has_a_text_alternative(built_book):
+    weak = []
+    for page in OWN_CHAPTERS:
+        for tag in re.findall(r"<img\b[^>]*>", page_html(page)):
+            alt = re.search(r'\balt="([^"]*)"', tag)
+            if _weak_alt(html.unescape(alt.group(1)) if alt else None):
+                weak.append(f"{page}: {tag[:160]}")
+    assert not weak, "figures without a meaningful text alternative:\n" + "\n".join(weak)
