@@ -121,7 +121,8 @@ class Sandbox:
         unshare = (["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
                    if os.geteuid() == 0 else ["--unshare-all"])
         args = [self.bwrap, "--die-with-parent", "--new-session", *unshare, "--ro-bind", "/", "/",
-                "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp"]
+                "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp",
+                "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/dev/shm"]  # POSIX semaphores (joblib)
         for path in self.hidden_paths():
             args += ["--tmpfs", str(path)]
         made: set[Path] = {Path("/"), Path("/tmp"), *self.hidden_paths()}

@@ -209,7 +209,7 @@ def pg_grades(url: str) -> dict[tuple[str, str], list[float | None]]:
             "SELECT st.id, gc.name, g.auto_score FROM grade g"
             " JOIN submitted_notebook sn ON g.notebook_id = sn.id"
             " JOIN submitted_assignment sa ON sn.assignment_id = sa.id"
-            " JOIN student st ON sa.student_id = st.id JOIN grade_cells gc ON g.cell_id = gc.id"
+            " JOIN student st ON sa.student_id = st.id JOIN base_cell gc ON g.cell_id = gc.id"
         )).all()
     engine.dispose()
     result: dict = {}

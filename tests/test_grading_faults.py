@@ -26,7 +26,8 @@ and six hostile learners, graded in the sandbox (``autograde.py``'s default, bub
 ``tampers``         task 1's answer overwrites ``gradebook.db``, the instructor and released
                     notebooks and another learner's submission
 ``phones_home``     task 1's answer connects to a TCP port this test listens on (localhost)
-``fork_bomb``       after a right answer: forks until it cannot (at most 2,000 processes)
+``fork_bomb``       after a right answer: forks until it cannot (at most 2,000 processes), then
+                    waits for its children
 ``fills_disk``      after a right answer: writes a file until the disk is full (at most 4 GiB)
 ==================  =======================================================================
 
@@ -113,12 +114,17 @@ def _hostile(course, inst, full, sol, port):
     )
     bomb = (
         "import os, time\nchildren = []\n"
-        "for _ in range(2000):  # bounded, in case nothing stops it\n"
-        "    pid = os.fork()\n"
-        "    if pid == 0:\n"
-        "        time.sleep(20)\n"
-        "        os._exit(0)\n"
-        "    children.append(pid)\n"
+        "try:\n"
+        "    for _ in range(2000):  # bounded, in case nothing stops it\n"
+        "        pid = os.fork()\n"
+        "        if pid == 0:\n"
+        "            time.sleep(2)\n"
+        "            os._exit(0)\n"
+        "        children.append(pid)\n"
+        "finally:  # let them end, so that the tests below can start their threads\n"
+        "    for pid in children:\n"
+        "        os.waitpid(pid, 0)\n"
+        "    print('forked', len(children), 'processes')\n"
     )
     fill = (
         "with open('filler.bin', 'wb') as f:\n"
@@ -348,7 +354,9 @@ def test_hostile_learners_are_stopped_and_graded_for_their_own_work(batch):
     phoned = _graded_text(batch, "phones_home")  # its own loopback only: nothing listens there
     assert "ConnectionRefusedError" in phoned or "Network is unreachable" in phoned
     assert batch["connections"] == []
-    assert "BlockingIOError" in _graded_text(batch, "fork_bomb")  # fork() refused at the process limit
+    bomb = _graded_text(batch, "fork_bomb")
+    assert "BlockingIOError" in bomb  # fork() refused at the process limit (--max-procs, 256)
+    assert int(bomb.split("forked ", 1)[1].split(" processes", 1)[0]) < 256
     assert "No space left on device" in _graded_text(batch, "fills_disk")
     # what the kernel wrote stayed in its sandbox: nothing big in the course folder
     assert not list(batch["course"].rglob("filler.bin"))
