@@ -473,9 +473,10 @@ def forward_modes(model: Any):
     """Record, for every forward pass of ``model``, how it was called.
 
     Each entry is a dict: ``training`` (dropout on?), ``grad`` (were
-    gradients enabled: not under ``torch.no_grad()`` / ``inference_mode()``?)
-    and ``mask`` (was an ``attention_mask`` passed?). It sees from inside the
-    model what outputs may not show.
+    gradients enabled: not under ``torch.no_grad()`` / ``inference_mode()``?),
+    ``mask`` (was an ``attention_mask`` passed?) and ``inputs`` (the names of
+    the keyword arguments). It sees from inside the model what outputs may not
+    show.
 
     Examples
     --------
@@ -484,7 +485,7 @@ def forward_modes(model: Any):
     >>> with forward_modes(net) as seen:
     ...     _ = net(torch.zeros(1, 2))
     >>> seen
-    [{'training': True, 'grad': True, 'mask': False}]
+    [{'training': True, 'grad': True, 'mask': False, 'inputs': []}]
     """
     import torch
 
@@ -492,7 +493,7 @@ def forward_modes(model: Any):
 
     def hook(module: Any, args: tuple, kwargs: dict) -> None:
         mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
-        seen.append({"training": module.training, "grad": torch.is_grad_enabled(), "mask": mask is not None})
+        seen.append({"training": module.training, "grad": torch.is_grad_enabled(), "mask": mask is not None, "inputs": sorted(kwargs)})
 
     handle = model.register_forward_pre_hook(hook, with_kwargs=True)
     try:

@@ -1,0 +1,172 @@
+"""Answers for 05_inference: input checks, probabilities, length-sorted batches, predictions."""
+
+_CHECK = (
+    "def check_reviews(texts):\n    if texts is None:\n        raise ValueError('none')\n"
+    "    if isinstance(texts, str):\n        texts = [texts]\n    texts = list(texts)\n"
+    "    if not texts:\n        raise ValueError('empty')\n"
+    "    for t in texts:\n        if not isinstance(t, str) or not t.strip():\n            raise ValueError('bad review')\n    return texts"
+)
+_PROBA = (
+    "def predict_proba(model, tokenizer, texts, max_length=512):\n    model.eval()\n"
+    "    enc = tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors='pt')\n"
+    "    with torch.inference_mode():\n"
+    "        logits = model(input_ids=enc['input_ids'], attention_mask=enc['attention_mask']).logits\n"
+    "    return torch.softmax(logits, dim=-1).numpy()"
+)
+_BATCHES = (
+    "def length_batches(texts, batch_size):\n    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))\n"
+    "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"
+)
+_PREDICT = (
+    "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n"
+    "    probs = np.zeros((len(texts), 2))\n"
+    "    for batch in length_batches(texts, batch_size):\n"
+    "        probs[batch] = predict_proba(model, tokenizer, [texts[i] for i in batch])\n"
+    "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': float(p.max())} for t, p in zip(texts, probs)]"
+)
+
+ANSWERS = [
+    # ---- check_reviews -----------------------------------------------------------------
+    ("check_reviews", "wrong", "a string split into characters",
+     _CHECK.replace("    if isinstance(texts, str):\n        texts = [texts]\n", "")),
+    ("check_reviews", "wrong", "blank reviews accepted",
+     _CHECK.replace("not isinstance(t, str) or not t.strip()", "not isinstance(t, str) or t == ''")),
+    ("check_reviews", "wrong", "TypeError for a non-string",
+     _CHECK.replace("        if not isinstance(t, str) or not t.strip():\n            raise ValueError('bad review')",
+                    "        if not isinstance(t, str):\n            raise TypeError('not a string')\n        if not t.strip():\n            raise ValueError('blank')")),
+    ("check_reviews", "wrong", "a generator read twice",
+     "def check_reviews(texts):\n    if texts is None:\n        raise ValueError('none')\n"
+     "    if isinstance(texts, str):\n        return [texts]\n"
+     "    if not list(texts):\n        raise ValueError('empty')\n"
+     "    if any(not isinstance(t, str) or not t.strip() for t in texts):\n        raise ValueError('bad')\n    return list(texts)"),
+    ("check_reviews", "wrong", "reviews stripped",
+     _CHECK.replace("    return texts", "    return [t.strip() for t in texts]")),
+    ("check_reviews", "wrong", "a tuple returned as given",
+     "def check_reviews(texts):\n    if texts is None or isinstance(texts, str) and not texts.strip():\n        raise ValueError('none')\n"
+     "    if isinstance(texts, str):\n        return [texts]\n    if not isinstance(texts, (list, tuple)):\n        texts = list(texts)\n"
+     "    if len(texts) == 0 or any(not isinstance(t, str) or not t.strip() for t in texts):\n        raise ValueError('bad')\n    return texts"),
+    ("check_reviews", "wrong", "bytes accepted",
+     _CHECK.replace("not isinstance(t, str) or not t.strip()", "not isinstance(t, (str, bytes)) or not t.strip()")),
+    ("check_reviews", "wrong", "None crashes with TypeError",
+     _CHECK.replace("    if texts is None:\n        raise ValueError('none')\n", "")),
+    ("check_reviews", "right", "a loop with messages",
+     "def check_reviews(texts):\n    if isinstance(texts, str):\n        texts = (texts,)\n"
+     "    if texts is None:\n        raise ValueError('No reviews: got None.')\n    out = []\n"
+     "    for i, t in enumerate(texts):\n        if type(t) is not str:\n            raise ValueError(f'Review {i} is a {type(t).__name__}.')\n"
+     "        if t.isspace() or t == '':\n            raise ValueError(f'Review {i} is blank.')\n        out.append(t)\n"
+     "    if not out:\n        raise ValueError('No reviews.')\n    return out"),
+    ("check_reviews", "right", "all() checks",
+     "def check_reviews(texts):\n    if texts is None:\n        raise ValueError('texts is None')\n"
+     "    items = [texts] if isinstance(texts, str) else [t for t in texts]\n"
+     "    if len(items) == 0 or not all(isinstance(t, str) and len(t.strip()) > 0 for t in items):\n"
+     "        raise ValueError('Give a non-empty list of non-blank strings.')\n    return items"),
+
+    # ---- predict_proba -----------------------------------------------------------------
+    ("predict_proba", "wrong", "no attention mask",
+     _PROBA.replace("model(input_ids=enc['input_ids'], attention_mask=enc['attention_mask'])", "model(input_ids=enc['input_ids'])")),
+    ("predict_proba", "wrong", "max_length ignored (always 512)", _PROBA.replace("max_length=max_length, padding", "max_length=512, padding")),
+    ("predict_proba", "wrong", "no truncation (crashes on long reviews)",
+     _PROBA.replace("truncation=True, max_length=max_length, padding=True", "padding=True")),
+    ("predict_proba", "wrong", "dropout left on (no model.eval())", _PROBA.replace("    model.eval()\n", "")),
+    ("predict_proba", "wrong", "gradients on",
+     _PROBA.replace("    with torch.inference_mode():\n        logits", "    if True:\n        logits").replace(".numpy()", ".detach().numpy()")),
+    ("predict_proba", "wrong", "a torch tensor", _PROBA.replace("return torch.softmax(logits, dim=-1).numpy()", "return torch.softmax(logits, dim=-1)")),
+    ("predict_proba", "wrong", "a list of lists", _PROBA.replace(".numpy()", ".tolist()")),
+    ("predict_proba", "wrong", "rows left in length order",
+     "def predict_proba(model, tokenizer, texts, max_length=512):\n    model.eval()\n    texts = sorted(texts, key=len)\n"
+     "    enc = tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors='pt')\n"
+     "    with torch.inference_mode():\n"
+     "        logits = model(input_ids=enc['input_ids'], attention_mask=enc['attention_mask']).logits\n"
+     "    return torch.softmax(logits, dim=-1).numpy()"),
+    ("predict_proba", "wrong", "token_type_ids passed", _PROBA.replace("model(input_ids=enc['input_ids'], attention_mask=enc['attention_mask'])", "model(**enc)")),
+    ("predict_proba", "wrong", "softmax over the batch", _PROBA.replace("dim=-1", "dim=0")),
+    ("predict_proba", "right", "one review at a time",
+     "def predict_proba(model, tokenizer, texts, max_length=512):\n    model.eval()\n    rows = []\n"
+     "    with torch.no_grad():\n        for text in texts:\n"
+     "            enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors='pt')\n"
+     "            rows.append(torch.softmax(model(input_ids=enc['input_ids'], attention_mask=enc['attention_mask']).logits[0], -1).tolist())\n"
+     "    return np.array(rows)"),
+    ("predict_proba", "right", "padded to max_length, exp by hand",
+     "def predict_proba(model, tokenizer, texts, max_length=512):\n    model.train(False)\n"
+     "    enc = tokenizer(list(texts), truncation=True, max_length=max_length, padding='max_length', return_tensors='pt')\n"
+     "    with torch.inference_mode():\n"
+     "        z = model(enc['input_ids'], enc['attention_mask']).logits.double()\n"
+     "    e = (z - z.max(-1, keepdim=True).values).exp()\n    return (e / e.sum(-1, keepdim=True)).numpy()"),
+
+    # ---- length_batches ----------------------------------------------------------------
+    ("length_batches", "wrong", "input order, not sorted",
+     "def length_batches(texts, batch_size):\n    return [list(range(i, min(i + batch_size, len(texts)))) for i in range(0, len(texts), batch_size)]"),
+    ("length_batches", "wrong", "sorted by word count",
+     _BATCHES.replace("key=lambda i: len(texts[i])", "key=lambda i: len(texts[i].split())")),
+    ("length_batches", "wrong", "positions found with list.index",
+     "def length_batches(texts, batch_size):\n    order = [texts.index(t) for t in sorted(texts, key=len)]\n"
+     "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "wrong", "the last partial batch dropped",
+     "def length_batches(texts, batch_size):\n    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))\n"
+     "    return [order[i:i + batch_size] for i in range(0, len(order) - batch_size + 1, batch_size)]"),
+    ("length_batches", "wrong", "NumPy arrays as batches",
+     "def length_batches(texts, batch_size):\n    order = np.argsort([len(t) for t in texts], kind='stable')\n"
+     "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "wrong", "sorted within each batch only",
+     "def length_batches(texts, batch_size):\n    idx = list(range(len(texts)))\n"
+     "    return [sorted(idx[i:i + batch_size], key=lambda j: len(texts[j])) for i in range(0, len(idx), batch_size)]"),
+    ("length_batches", "wrong", "the texts instead of positions",
+     "def length_batches(texts, batch_size):\n    order = sorted(texts, key=len)\n"
+     "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "wrong", "an empty batch for no texts",
+     "def length_batches(texts, batch_size):\n    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))\n"
+     "    return [order[i:i + batch_size] for i in range(0, max(len(order), 1), batch_size)]"),
+    ("length_batches", "right", "argsort, lists, longest first",
+     "def length_batches(texts, batch_size):\n    order = np.argsort([-len(t) for t in texts], kind='stable').tolist()\n"
+     "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "right", "a while loop",
+     "def length_batches(texts, batch_size):\n    pending = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))\n    out = []\n"
+     "    while pending:\n        out.append(pending[:batch_size])\n        pending = pending[batch_size:]\n    return out"),
+
+    # ---- predict_sentiment -------------------------------------------------------------
+    ("predict_sentiment", "wrong", "results in batch order",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n    out = []\n"
+     "    for batch in length_batches(texts, batch_size):\n"
+     "        for i, p in zip(batch, predict_proba(model, tokenizer, [texts[i] for i in batch])):\n"
+     "            out.append({'text': texts[i], 'label': model.config.id2label[int(np.argmax(p))], 'score': float(max(p))})\n"
+     "    return out"),
+    ("predict_sentiment", "wrong", "batch results written to consecutive rows",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n"
+     "    probs = np.zeros((len(texts), 2))\n    row = 0\n"
+     "    for batch in length_batches(texts, batch_size):\n"
+     "        probs[row:row + len(batch)] = predict_proba(model, tokenizer, [texts[i] for i in batch])\n        row += len(batch)\n"
+     "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': float(p.max())} for t, p in zip(texts, probs)]"),
+    ("predict_sentiment", "wrong", "positions found with list.index",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n"
+     "    probs = np.zeros((len(texts), 2))\n"
+     "    for batch in length_batches(texts, batch_size):\n        chunk = [texts[i] for i in batch]\n"
+     "        for t, p in zip(chunk, predict_proba(model, tokenizer, chunk)):\n            probs[texts.index(t)] = p\n"
+     "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': float(p.max())} for t, p in zip(texts, probs)]"),
+    ("predict_sentiment", "wrong", "no length-sorted batches (one call)",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n"
+     "    probs = np.asarray(predict_proba(model, tokenizer, texts))\n"
+     "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': float(p.max())} for t, p in zip(texts, probs)]"),
+    ("predict_sentiment", "wrong", "batches in input order",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n    probs = []\n"
+     "    for i in range(0, len(texts), batch_size):\n        probs.extend(predict_proba(model, tokenizer, texts[i:i + batch_size]))\n"
+     "    return [{'text': t, 'label': model.config.id2label[int(np.argmax(p))], 'score': float(np.max(p))} for t, p in zip(texts, probs)]"),
+    ("predict_sentiment", "wrong", "no input check (a string read as characters)",
+     _PREDICT.replace("    texts = check_reviews(texts)\n", "    texts = list(texts)\n")),
+    ("predict_sentiment", "wrong", "score of the positive class always",
+     _PREDICT.replace("'score': float(p.max())", "'score': float(p[1])")),
+    ("predict_sentiment", "wrong", "label index reversed",
+     _PREDICT.replace("model.config.id2label[int(p.argmax())]", "model.config.id2label[int(p.argmin())]")),
+    ("predict_sentiment", "wrong", "a float32 score",
+     _PREDICT.replace("float(p.max())", "np.float32(p.max())")),
+    ("predict_sentiment", "right", "fill by positions, then build",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n    probs = [None] * len(texts)\n"
+     "    for batch in length_batches(texts, batch_size):\n"
+     "        for pos, p in zip(batch, predict_proba(model, tokenizer, [texts[i] for i in batch])):\n            probs[pos] = p\n"
+     "    out = []\n    for text, p in zip(texts, probs):\n        k = int(np.argmax(p))\n"
+     "        out.append(dict(text=text, label=model.config.id2label[k], score=float(p[k])))\n    return out"),
+    ("predict_sentiment", "right", "a dict of positions, sorted back",
+     "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n    found = {}\n"
+     "    for batch in length_batches(texts, batch_size):\n        batch = list(batch)\n"
+     "        found.update(zip(batch, np.asarray(predict_proba(model, tokenizer, [texts[i] for i in batch]))))\n"
+     "    return [{'text': texts[i], 'label': model.config.id2label[int(found[i].argmax())], 'score': found[i].max().item()} for i in range(len(texts))]"),
+]
