@@ -13,7 +13,8 @@ The rule, per chapter notebook (``book/*.ipynb``):
   ``glue`` or draws or ends in a table. Its input is folded with ``hide-input`` (the output stays on
   the page; a click shows the code). Where a presentation cell teaches something by its code, it may
   stay visible — the test requires only that the lesson is never hidden and that nothing is removed
-  without a toggle.
+  without a toggle. ``sentiment_lib.figures`` (``show(fig, alt=...)``, the palette) is presentation,
+  not a lesson: it only displays a figure with its text alternative.
 * every chapter shows at least two lesson cells; chapter 7 one (it reads the committed benchmark
   results; its lesson is the scripts in ``benchmarks/`` and the commands in its text).
 """
@@ -29,6 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
 LESSON_MODULES = {"sentiment_lib", "transformers", "torch", "sklearn", "datasets"}
+PRESENTATION_MODULES = {"sentiment_lib.figures"}  # displays figures with alt text: not a lesson
 HIDING = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 MIN_LESSONS = {"07_going_faster": 1}  # every other chapter: 2
 
@@ -74,7 +76,8 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
                     if alias.name.split(".")[0] in LESSON_MODULES:
                         imports_lesson = True
                         lesson_names.add((alias.asname or alias.name).split(".")[0])
-            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in LESSON_MODULES:
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in LESSON_MODULES \
+                    and node.module not in PRESENTATION_MODULES:
                 imports_lesson = True
                 lesson_names |= {alias.asname or alias.name for alias in node.names}
         if is_setup_cell(code):
@@ -85,7 +88,7 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
         if imports_lesson or calls_lesson:
             kinds.append((index, "lesson"))
             continue
-        draws = any(_root(call.func) in {"plt", "ax", "axes", "fig"} or getattr(call.func, "attr", "") == "plot"
+        draws = any(_root(call.func) in {"plt", "ax", "axes", "fig", "show"} or getattr(call.func, "attr", "") == "plot"
                     for call in calls)
         glues = any(isinstance(call.func, ast.Name) and call.func.id == "glue" for call in calls)
         table = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
@@ -114,9 +117,10 @@ def test_the_rule_sorts_known_cells():
         "glue('n', 3, display=False)",
         "stats.round(2)",
         "model.eval()\nvalue = 1",                             # a method of a returned object: not counted
+        "from sentiment_lib.figures import show\nshow(fig, alt=f'{n}')",  # displays a figure: presentation
     ]]
     assert [kind for _, kind in classify(cells)] == [
-        "lesson", "lesson", "lesson", "presentation", "presentation", "presentation", "other"]
+        "lesson", "lesson", "lesson", "presentation", "presentation", "presentation", "other", "presentation"]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
