@@ -185,13 +185,24 @@ def compare_models(
 
 
 def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "f1"), ax: Any = None) -> Any:
-    """Grouped bar chart of the comparison table."""
+    """Grouped bar chart of the comparison table.
+
+    The metrics differ by colour (Okabe-Ito, safe for colour-blind readers) and by hatch, and every
+    bar carries its value, so the chart never relies on colour alone.
+    """
     import matplotlib.pyplot as plt
+
+    from .figures import HATCHES, PALETTE
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
-    table[list(metrics)].plot.barh(ax=ax)
-    ax.set_xlim(0, 1)
+    table[list(metrics)].plot.barh(ax=ax, color=PALETTE[: len(metrics)], edgecolor="black", linewidth=0.5)
+    for container, hatch in zip(ax.containers, HATCHES):
+        for bar in container:
+            bar.set_hatch(hatch)
+        ax.bar_label(container, fmt="%.3f", padding=2, fontsize=7)
+    ax.legend(fontsize="small")
+    ax.set_xlim(0, 1.1)
     ax.axvline(0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("score on the test reviews")
     ax.set_ylabel("")

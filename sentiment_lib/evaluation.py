@@ -321,17 +321,19 @@ def plot_reliability_diagram(curves: dict[str, tuple[Sequence[int], Sequence[flo
     """Accuracy against confidence for one or more sets of probabilities; the diagonal is perfect calibration.
 
     ``curves`` maps a label to ``(y_true, y_prob)``. Each curve has its own
-    marker and line style, so it reads without colour.
+    marker and line style (and an Okabe-Ito colour), so it reads without colour.
     """
     import matplotlib.pyplot as plt
+
+    from .figures import PALETTE
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
     ax.plot([0.5, 1], [0.5, 1], ":", color="grey", label="perfectly calibrated")
-    for (name, (y_true, y_prob)), style in zip(curves.items(), ["o-", "s--", "^-.", "d:"]):
+    for (name, (y_true, y_prob)), style, colour in zip(curves.items(), ["o-", "s--", "^-.", "d:"], PALETTE):
         table = reliability_table(y_true, y_prob, n_bins).dropna()
         ece = expected_calibration_error(y_true, y_prob, n_bins)
-        ax.plot(table["confidence"], table["accuracy"], style, label=f"{name} (ECE {ece:.3f})")
+        ax.plot(table["confidence"], table["accuracy"], style, color=colour, label=f"{name} (ECE {ece:.3f})")
     ax.set_xlabel("confidence (probability of the predicted class)")
     ax.set_ylabel("accuracy")
     ax.set_xlim(0.5, 1.0)
@@ -367,7 +369,10 @@ def compare_values(
 
 
 def plot_confusion_matrix(result: EvalResult, ax: Any = None, title: str = "Confusion matrix") -> Any:
-    """Draw the confusion matrix with counts; returns the matplotlib Axes."""
+    """Draw the confusion matrix with counts; returns the matplotlib Axes.
+
+    The shade only repeats what the printed count in every cell says (colour is never the only cue).
+    """
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -387,7 +392,12 @@ def plot_roc_curve(y_true: Sequence[int], y_prob: Sequence[float], ax: Any = Non
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
-    RocCurveDisplay.from_predictions(y_true, y_prob, ax=ax, name=name, plot_chance_level=True)
+    from .figures import PALETTE
+
+    # one curve, solid and Okabe-Ito blue; the chance level is dashed and named in the legend
+    display = RocCurveDisplay.from_predictions(y_true, y_prob, ax=ax, name=name, plot_chance_level=True)
+    display.line_.set_color(PALETTE[0])
+    ax.legend(loc="lower right")  # again, so that the legend shows the new colour
     ax.set_title("ROC curve")
     return ax
 
