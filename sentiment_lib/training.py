@@ -454,16 +454,21 @@ def diagnose_learning_curve(log_history: list[dict[str, Any]]) -> str:
 
 
 def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> Any:
-    """Training loss and validation loss against the step."""
+    """Training loss and validation loss against the step.
+
+    The two curves differ by line style and marker as well as by (Okabe-Ito) colour.
+    """
     import matplotlib.pyplot as plt
+
+    from .figures import PALETTE
 
     train, val = learning_curve(log_history)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     if len(train):
-        ax.plot(train["step"], train["loss"], label="training loss", alpha=0.8)
+        ax.plot(train["step"], train["loss"], "-", color=PALETTE[0], label="training loss", alpha=0.8)
     if len(val):
-        ax.plot(val["step"], val["loss"], "o-", label="validation loss")
+        ax.plot(val["step"], val["loss"], "o--", color=PALETTE[1], label="validation loss")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("cross-entropy loss")
     ax.legend()
