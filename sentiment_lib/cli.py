@@ -99,14 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    """Train; under ``torchrun``/``accelerate launch`` every process runs this, the main one prints the result."""
+    from .runs import is_main_process, start_processes
     from .training import fine_tune, make_config
 
+    start_processes()  # several processes: join first, so that one error is reported once (runs.first_to_report)
     values = {k: v for k, v in vars(args).items() if k != "command"}
     profile = values.pop("profile", DEFAULT_PROFILE)
     config = make_config(profile, **values)
     with contextlib.redirect_stdout(sys.stderr):  # Trainer's progress logs go to stderr; stdout is JSON
         result = fine_tune(config)
-    print(json.dumps({"output_dir": result.output_dir, **result.metrics}, indent=2))
+    if is_main_process():
+        print(json.dumps({"output_dir": result.output_dir, **result.metrics}, indent=2))
     return 0
 
 
@@ -192,13 +196,21 @@ COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_pred
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``sentiment-lib`` and ``python -m sentiment_lib``."""
+    """Entry point of ``sentiment-lib`` and ``python -m sentiment_lib``.
+
+    Under ``torchrun``/``accelerate launch`` every process exits with the same status, and an
+    error that all of them hit is printed by one of them only.
+    """
+    from .runs import first_to_report
+
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except SentimentLibError as err:
-        print(f"error: {err}", file=sys.stderr)
+        if first_to_report("error"):
+            print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: nothing was published; `train --resume` continues a training run.", file=sys.stderr)
+        if first_to_report("interrupted"):
+            print("interrupted: nothing was published; `train --resume` continues a training run.", file=sys.stderr)
         return 130

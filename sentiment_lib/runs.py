@@ -8,6 +8,12 @@ complete checkpoint. The ``Trainer`` used there (:func:`make_trainer_class`)
 stops on a non-finite loss or weights and draws its length-grouped batches so
 that a resumed run sees exactly the batches of the run it continues.
 
+Under ``torchrun`` or ``accelerate launch`` (several processes, data-parallel)
+only the main process (global rank 0) checks, creates, publishes and cleans the
+run directories; the others wait for its verdict (:func:`on_main`), so bad input
+stops every process with the same error, which :func:`first_to_report` lets only
+one of them print. In a single process all of this is a plain function call.
+
 Examples
 --------
 >>> from pathlib import Path
@@ -20,10 +26,135 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from .errors import SentimentLibError
+
+T = TypeVar("T")
+
+# How long the other processes wait for the main one at a barrier (it alone scores the test set).
+WAIT = timedelta(hours=4)
+
+
+# --------------------------------------------------------------------------------------
+# Several processes (torchrun, accelerate launch): who does what
+# --------------------------------------------------------------------------------------
+
+
+def world_size() -> int:
+    """Number of processes of this run (``WORLD_SIZE`` set by ``torchrun``/``accelerate launch``; else 1)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def rank() -> int:
+    """This process's global rank (0 in a single process)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+def is_main_process() -> bool:
+    """True in the process that owns the run directories: global rank 0, or the only process.
+
+    Examples
+    --------
+    >>> is_main_process() if world_size() == 1 else True
+    True
+    """
+    return world_size() <= 1 or rank() == 0
+
+
+def _distributed() -> bool:
+    import torch.distributed as dist
+
+    return world_size() > 1 and dist.is_available() and dist.is_initialized()
+
+
+def start_processes() -> None:
+    """Join the process group of a multi-process launch: gloo on CPUs, NCCL on GPUs.
+
+    ``transformers.Trainer`` would do it when it builds its ``TrainingArguments``;
+    doing it first lets the processes agree on the run directories before any
+    training starts. Nothing happens in a single process or when already joined.
+    """
+    import torch.distributed as dist
+
+    if world_size() > 1 and dist.is_available() and not dist.is_initialized():
+        from accelerate import PartialState
+        from accelerate.utils import parse_flag_from_env
+
+        PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU"), timeout=WAIT)
+
+
+def barrier() -> None:
+    """Wait until every process gets here (nothing in a single process)."""
+    if _distributed():
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+class ReportedByMain(SentimentLibError):
+    """The main process's error, as seen by the other processes of a multi-process run."""
+
+
+def on_main(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``function`` in the main process only; every process gets its result or raises its error.
+
+    In a single process it is just ``function(*args, **kwargs)``. Under several
+    processes the others wait, then receive the (picklable) result, or a
+    :class:`ReportedByMain` with the same message when it raised a
+    :class:`SentimentLibError`, so that every process stops and none hangs.
+
+    Examples
+    --------
+    >>> on_main(sum, [1, 2, 3])
+    6
+    """
+    if not _distributed():
+        return function(*args, **kwargs)
+    import torch.distributed as dist
+
+    outcome: list[Any] = [None]
+    failure: BaseException | None = None
+    if is_main_process():
+        try:
+            outcome[0] = ("ok", function(*args, **kwargs))
+        except SentimentLibError as err:
+            failure, outcome[0] = err, ("error", err.message, err.hint)
+        except BaseException as err:  # a bug or Ctrl-C: the others must not wait for a result forever
+            failure, outcome[0] = err, ("error", f"The main process failed: {type(err).__name__}: {err}", None)
+    dist.broadcast_object_list(outcome, src=0)
+    if failure is not None:
+        raise failure
+    kind, *rest = outcome[0]
+    if kind == "ok":
+        return rest[0]
+    raise ReportedByMain(rest[0], hint=rest[1])
+
+
+def first_to_report(what: str = "error") -> bool:
+    """Whether this process should print its error: the first process of the run to claim it.
+
+    Every process of a multi-process run that hits the same bad input raises the
+    same error; the launcher's key-value store lets exactly one print it. In a
+    single process (or before the processes have joined) the answer is simply
+    "this is the main process".
+    """
+    if not _distributed():
+        return is_main_process()
+    try:
+        from torch.distributed.distributed_c10d import _get_default_store
+
+        restarts = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+        return _get_default_store().add(f"sentiment_lib/{what}/{restarts}", 1) == 1
+    except Exception:  # no store to ask: the main process speaks
+        return is_main_process()
+
+
+# --------------------------------------------------------------------------------------
+# The run directories
+# --------------------------------------------------------------------------------------
 
 
 def staging_dir(output_dir: Path) -> Path:
@@ -36,8 +167,13 @@ def prepare_dirs(config: Any) -> tuple[Path, Path]:
 
     Returns ``(output, staging)``. Raises :class:`SentimentLibError` for an existing
     model without ``overwrite``, a left-over staging directory without ``resume``,
-    and ``resume`` with nothing to resume.
+    and ``resume`` with nothing to resume. Under several processes the main one
+    checks and creates, and all of them get its verdict (:func:`on_main`).
     """
+    return on_main(_prepare_dirs_here, config)
+
+
+def _prepare_dirs_here(config: Any) -> tuple[Path, Path]:
     from .modeling import restore_interrupted_publish
 
     output = Path(config.output_dir).expanduser()
@@ -81,8 +217,13 @@ def latest_checkpoint(staging: Path) -> str | None:
 
     ``Trainer`` writes ``trainer_state.json`` last, so a checkpoint without it was
     cut off while being saved (a kill, a full disk); it is removed, and the run
-    resumes from the checkpoint before it.
+    resumes from the checkpoint before it. Under several processes the main one
+    chooses (and cleans up), and every process resumes from that same checkpoint.
     """
+    return on_main(_latest_checkpoint_here, staging)
+
+
+def _latest_checkpoint_here(staging: Path) -> str | None:
     ckpts = staging / "checkpoints"
     if not ckpts.is_dir():
         return None
@@ -94,6 +235,25 @@ def latest_checkpoint(staging: Path) -> str | None:
             return str(d)
         shutil.rmtree(d, ignore_errors=True)  # half-written: never resume from it
     return None
+
+
+def finish_run(model_dir: Path, output: Path, staging: Path, files: dict[str, Any]) -> Any:
+    """Write ``files`` (name: JSON-able value) into ``model_dir``, publish it to ``output``, remove the staging directory.
+
+    The main process does it; the others wait until the model is in place. Returns
+    the main process's ``files["metrics.json"]`` in every process (only the main
+    one scored the test set).
+    """
+    import json
+
+    def finish() -> Any:
+        for name, value in files.items():
+            (model_dir / name).write_text(json.dumps(value, indent=2))
+        publish(model_dir, output)
+        shutil.rmtree(staging, ignore_errors=True)
+        return files.get("metrics.json")
+
+    return on_main(finish)
 
 
 def make_trainer_class() -> Any:
@@ -125,12 +285,26 @@ def make_trainer_class() -> Any:
         """A Trainer that stops with a clear message when the loss or the weights stop being finite,
         and whose length-grouped batches resume exactly (see ``EpochSeededLengthSampler``)."""
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # A classifier's loss is the mean over its batch and ignores ``num_items_in_batch``. Left on
+            # (DistilBERT's forward takes **kwargs), Trainer multiplies that loss by the number of
+            # processes under DDP: twice the gradient on 2 processes, and twice the logged loss.
+            self.model_accepts_loss_kwargs = False
+
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             sampler = super()._get_train_sampler(train_dataset)
             if type(sampler) is LengthGroupedSampler and sampler.generator is None:
                 seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
-                return EpochSeededLengthSampler(sampler.batch_size, sampler.lengths, seed)
+                sampler = self._epoch_seeded = EpochSeededLengthSampler(sampler.batch_size, sampler.lengths, seed)
             return sampler
+
+        def _run_epoch(self, *args: Any, **kwargs: Any) -> Any:
+            # Under DDP, resuming mid-epoch wraps the batches in accelerate's SkipBatchSampler, through
+            # which set_epoch no longer reaches the sampler: it would replay epoch 0's order. Tell it here.
+            if getattr(self, "_epoch_seeded", None) is not None and "epoch" in kwargs:
+                self._epoch_seeded.set_epoch(kwargs["epoch"])
+            return super()._run_epoch(*args, **kwargs)
 
         def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> Any:
             loss = super().training_step(model, inputs, num_items_in_batch)
@@ -162,4 +336,7 @@ def make_trainer_class() -> Any:
     return CheckedTrainer
 
 
-__all__ = ["staging_dir", "prepare_dirs", "publish", "latest_checkpoint", "make_trainer_class"]
+__all__ = [
+    "world_size", "rank", "is_main_process", "start_processes", "barrier", "on_main", "first_to_report",
+    "ReportedByMain", "staging_dir", "prepare_dirs", "publish", "latest_checkpoint", "finish_run", "make_trainer_class",
+]

@@ -15,17 +15,18 @@ that run-directory lifecycle lives in :mod:`sentiment_lib.runs`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import shutil
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import SentimentLibError
-from .runs import latest_checkpoint, make_trainer_class, prepare_dirs, publish, staging_dir
+from .runs import (
+    finish_run, is_main_process, latest_checkpoint, make_trainer_class, prepare_dirs, staging_dir, start_processes,
+    world_size,
+)
 
 PROFILES: dict[str, dict[str, Any]] = {
     # CPU-friendly: balanced subsets, max length 256, one epoch (about 10 minutes on 2 cores).
@@ -249,6 +250,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
     validate_config(config)
+    start_processes()  # under torchrun / accelerate launch: join the other processes first (runs.py)
     if splits is None:
         splits = prepare_splits(
             config.data_dir,
@@ -269,7 +271,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
 
     on_gpu = torch.cuda.is_available()
     precision = resolve_precision(config.precision, "cuda" if on_gpu else "cpu")
-    steps_per_epoch = -(-len(encoded["train"]) // config.batch_size)
+    steps_per_epoch = -(-len(encoded["train"]) // (config.batch_size * world_size()))  # batch_size is per process
     total_steps = config.max_steps if config.max_steps > 0 else math.ceil(config.epochs * steps_per_epoch)
     per_epoch = config.eval_steps is None
     args = TrainingArguments(
@@ -298,6 +300,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         bf16=precision == "bf16",  # autocast: the weights (and the saved model) stay fp32
         fp16=precision == "fp16",
         use_cpu=not on_gpu,
+        ddp_find_unused_parameters=False,  # several processes: every weight gets a gradient, skip the search
         report_to="none",
         disable_tqdm=not progress,
         dataloader_num_workers=0,
@@ -331,12 +334,11 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     validation = {k.removeprefix("eval_"): v for k, v in best.items() if k.removeprefix("eval_") in ("accuracy", "precision", "recall", "f1", "roc_auc", "loss")}
 
     model_dir = staging / "model"
-    trainer.save_model(str(model_dir))  # model + tokenizer (processing_class)
+    trainer.save_model(str(model_dir))  # model + tokenizer (processing_class); only the main process writes
     settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
-    (model_dir / "training_config.json").write_text(json.dumps(settings, indent=2))
 
     test = None
-    if "test" in splits and len(splits["test"]):
+    if is_main_process() and "test" in splits and len(splits["test"]):  # the whole test set, scored once
         clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation, precision=precision)
         probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress)
         test = compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
@@ -352,11 +354,10 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         "device": str(trainer.args.device),
         "precision": precision,
         "torch_threads": torch.get_num_threads(),
+        "processes": world_size(),
     }
-    (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    (model_dir / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=2))
-    publish(model_dir, output)
-    shutil.rmtree(staging, ignore_errors=True)
+    files = {"training_config.json": settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
+    metrics = finish_run(model_dir, output, staging, files)  # the main process's metrics, in every process
     return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
 
 
