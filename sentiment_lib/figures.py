@@ -46,6 +46,8 @@ MARKERS = ["o", "s", "^", "D", "v", "P"]
 def listing(values: Mapping[Any, Any], fmt: str = "{:.2f}") -> str:
     """``{"a": 1.0, "b": 2.5}`` as ``"a 1.00 and b 2.50"``: the values of a figure in words.
 
+    ``values`` is a mapping or a pandas Series (names in its index); ``fmt`` formats each value.
+
     >>> listing({"BERT": 109.48, "DistilBERT": 66.36, "tiny": 4.4}, "{:.1f}")
     'BERT 109.5, DistilBERT 66.4 and tiny 4.4'
     """
