@@ -108,6 +108,22 @@ def test_student_version_has_stubs_and_no_answers(assignment):
         assert cell.cell_type == "markdown" or not cell.outputs
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_introduction_says_how_to_check_and_what_a_mistake_costs(assignment):
+    first = _notebook(SOLUTIONS, assignment).cells[0].source
+    head = "\n".join(first.splitlines()[:5])  # right under the title
+    assert "Before you submit" in head and f"nbgrader validate {assignment}.ipynb" in head and "Visible tests passed." in head
+    assert "One mistake costs one task" in head
+
+
+def test_no_cell_of_the_baseline_assignment_uses_the_test_split():
+    """Settings are chosen and graded on validation reviews carved from train (issue 12)."""
+    code = "\n".join(c.source for c in _notebook(SOLUTIONS, "06_baseline").cells if c.cell_type == "code")
+    for word in ('["test"]', "['test']", "test_texts", "test_labels"):
+        assert word not in code, word
+    assert "val_texts" in code and 'splits["validation"]' in code
+
+
 @pytest.mark.slow
 def test_regenerating_reproduces_the_committed_exercises(tmp_path):
     shutil.copytree(SOLUTIONS, tmp_path / "solutions")
@@ -166,7 +182,8 @@ VARIANTS = {
          "    labels = np.asarray(labels)\n"
          "    if n <= 0 or n > len(labels):\n        raise ValueError('n')\n"
          "    rng = np.random.default_rng(seed)\n"
-         "    pools = [list(rng.permutation(np.flatnonzero(labels == c))) for c in np.unique(labels)]\n"
+         "    by_size = sorted(np.unique(labels), key=lambda c: -np.sum(labels == c))  # the extra ones from the biggest classes\n"
+         "    pools = [list(rng.permutation(np.flatnonzero(labels == c))) for c in by_size]\n"
          "    out = []\n"
          "    while len(out) < n:\n"
          "        pool = pools[len(out) % len(pools)]\n"
@@ -233,7 +250,7 @@ VARIANTS = {
          "def training_step(model, batch, optimizer):\n    model.train()\n"
          "    logits = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask']).logits\n"
          "    loss = F.cross_entropy(logits, batch['labels'])\n"
-         "    loss.backward()\n    optimizer.step()\n    optimizer.zero_grad(set_to_none=True)\n    return loss"),
+         "    loss.backward()\n    optimizer.step()\n    optimizer.zero_grad(set_to_none=True)\n    return float(loss)"),
         ("test_train_loop", "cheat",
          "import sentiment_lib.training as tr\n"
          "def train_loop(model, batches, optimizer, epochs):\n"
@@ -281,7 +298,7 @@ VARIANTS = {
          "    p = e / e.sum(1, keepdims=True)\n    return p, p.argmax(1)"),
         ("test_probs_and_labels", "alt",
          "import torch\ndef probs_and_labels(logits):\n    t = torch.as_tensor(np.asarray(logits, dtype=np.float64)).reshape(-1, 2)\n"
-         "    p = torch.softmax(t, dim=-1)\n    return p, [1 if row[1] >= row[0] else 0 for row in p.tolist()]"),
+         "    p = torch.softmax(t, dim=-1).numpy()\n    return p, [1 if row[1] >= row[0] else 0 for row in p.tolist()]"),
         ("test_confident_errors", "cheat",
          "from sentiment_lib.evaluation import most_confident_errors as mce\ndef confident_errors(y_true, prob_positive, k):\n"
          "    return [int(t) for t in mce([str(i) for i in range(len(y_true))], y_true, prob_positive, k)['text']]"),
@@ -311,12 +328,12 @@ VARIANTS = {
          "    with torch.no_grad():\n        for text in texts:\n"
          "            enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors='pt')\n"
          "            rows.append(torch.softmax(model(input_ids=enc['input_ids'], attention_mask=enc['attention_mask']).logits[0], -1).tolist())\n"
-         "    return rows"),
+         "    return np.array(rows)"),
         ("test_length_batches", "wrong",
          "def length_batches(texts, batch_size):\n    return [list(range(i, min(i + batch_size, len(texts)))) for i in range(0, len(texts), batch_size)]"),
         ("test_length_batches", "alt",
          "def length_batches(texts, batch_size):\n    order = np.argsort([len(t) for t in texts], kind='stable')\n"
-         "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+         "    return [order[i:i + batch_size].tolist() for i in range(0, len(order), batch_size)]"),
         ("test_predict_sentiment", "cheat",
          "from sentiment_lib import inference as inf\ndef predict_sentiment(model, tokenizer, texts, batch_size=32):\n"
          "    clf = inf.SentimentClassifier(model, tokenizer, device='cpu')\n"
@@ -329,7 +346,9 @@ VARIANTS = {
          "    return out"),
         ("test_predict_sentiment", "alt",
          "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n"
-         "    probs = np.asarray(predict_proba(model, tokenizer, texts))\n"
+         "    probs = np.zeros((len(texts), 2))\n"
+         "    for batch in length_batches(texts, batch_size):\n"
+         "        probs[list(batch)] = np.asarray(predict_proba(model, tokenizer, [texts[i] for i in batch]))\n"
          "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': p.max()} for t, p in zip(texts, probs)]"),
     ],
     "06_baseline": [
