@@ -201,7 +201,7 @@ def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "
         for bar in container:
             bar.set_hatch(hatch)
         ax.bar_label(container, fmt="%.3f", padding=2, fontsize=7)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over them
     ax.set_xlim(0, 1.1)
     ax.axvline(0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("score on the test reviews")
