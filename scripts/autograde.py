@@ -277,7 +277,10 @@ def run(root: Path, args: argparse.Namespace) -> int:
         a, s = item["assignment"], item["student"]
         book.forget(a, s)
         log = status_path(root, a, s).with_suffix(".log")
-        argv = ["autograde", a, "--student", s, "--force", f"--CourseDirectory.db_url={book.child_url}"]
+        # the outputs are in by the time the kernel is shut down: stop it at once instead of
+        # waiting for a graceful exit
+        argv = ["autograde", a, "--student", s, "--force", f"--CourseDirectory.db_url={book.child_url}",
+                "--Execute.shutdown_kernel=immediate"]
         env: dict[str, str] = {}
         item["slot"] = free_slots.pop(0)
         item["private"] = None

@@ -91,6 +91,7 @@ def _child(job: Job, limits: Limits, parent: int) -> None:
         os.dup2(null, 0)
         sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
         sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+        os.umask(0o022)  # the graded copy must be readable by the sandboxed kernel's user
         os.chdir(job.cwd)
         os.environ.update(job.env)
         apply_limits(limits)
