@@ -245,8 +245,11 @@ def run(root: Path, args: argparse.Namespace) -> int:
     for old in skipped:
         where = "" if old["skipped"] == "here" else f" by {old['skipped']}"
         print(f"{old['assignment']} {old['student']}: already graded{where}, skipped", flush=True)
-    if todo:
-        book.register_students(sorted({t["student"] for t in todo}))
+    try:
+        if todo:
+            book.register_students(sorted({t["student"] for t in todo}))
+    except Exception as error:  # noqa: BLE001 - the database refused the writes
+        return fail(f"cannot register the learners in the gradebook {db_url.split('@')[-1]}: {str(error).splitlines()[0]}")
     preload_nbgrader()
 
     limits = Limits(int(args.memory_gb * 2**30) or None, int(args.file_gb * 2**30) or None, args.student_timeout)
