@@ -16,13 +16,15 @@ runs:
   call the function, so they are not rerun;
 * a right answer must pass its own and those dependent test cells.
 
-The kill rate per assignment is printed (``pytest -s``) and any surviving
-mutant fails the test. Run: ``pytest -m slow tests/test_mutations.py -s``.
+The kill rate per assignment is printed (``pytest -s``) and kept in
+``.pytest_cache/mutation-kill-rates.json``; any surviving mutant fails the test.
+Run: ``pytest tests/test_mutations.py -s``.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import time
 
 import pytest
@@ -31,6 +33,17 @@ from mutations import runner
 
 ASSIGNMENTS = ["01_data", "02_tokenization", "03_fine_tuning", "04_evaluation", "05_inference", "06_baseline"]
 MIN_WRONG, MIN_RIGHT = 6, 2
+
+
+REPORT = runner.ROOT / ".pytest_cache" / "mutation-kill-rates.json"  # ignored by git
+
+
+def _record(assignment, summary):
+    """Keep the latest figures per assignment in REPORT (also printed with ``pytest -s``)."""
+    REPORT.parent.mkdir(exist_ok=True)
+    data = json.loads(REPORT.read_text()) if REPORT.is_file() else {}
+    data[assignment] = summary
+    REPORT.write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
 def _answers(assignment):
@@ -102,8 +115,12 @@ def test_wrong_answers_lose_their_own_task_only(assignment, grading_env):
         for o in own:
             if not o.passed and (o.how != "assert" or len(o.message) > 1500 or "(distilbert):" in o.message or not o.message.strip()):
                 unclear.append((task, label, o.how, o.message[:300]))
+    rights = sum(1 for _, k, _, _ in _answers(assignment) if k == "right")
     print(f"\n{assignment}: {killed}/{wrong} wrong answers killed ({killed / wrong:.0%}), "
-          f"{sum(1 for _, k, _, _ in _answers(assignment) if k == 'right')} right answers, {time.monotonic() - start:.1f} s")
+          f"{rights - len({(t, l) for t, l, *_ in unfair})}/{rights} right answers at full marks, {time.monotonic() - start:.1f} s")
+    _record(assignment, {"wrong": wrong, "killed": killed, "kill_rate": round(killed / wrong, 4), "right": rights,
+                         "right_full_marks": rights - len({(t, l) for t, l, *_ in unfair}), "survivors": survivors,
+                         "seconds": round(time.monotonic() - start, 1)})
     assert not survivors, f"wrong answers that keep full marks: {survivors}"
     assert not collateral, f"wrong answers that cost points in another task: {collateral}"
     assert not unfair, f"right answers that lose points: {unfair}"

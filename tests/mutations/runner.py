@@ -54,7 +54,8 @@ def prepare(assignment: str) -> Notebook:
         if cell.cell_type != "code":
             continue
         meta = _meta(cell)
-        exec(compile(cell.source, f"<{assignment}:{meta.get('grade_id', 'cell')}>", "exec"), namespace)
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(cell.source, f"<{assignment}:{meta.get('grade_id', 'cell')}>", "exec"), namespace)
         if meta.get("solution") and not meta.get("grade"):
             answers[meta["grade_id"]] = cell.source
             current = meta["grade_id"]
