@@ -86,14 +86,6 @@ def start_processes() -> None:
         PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU"), timeout=WAIT)
 
 
-def barrier() -> None:
-    """Wait until every process gets here (nothing in a single process)."""
-    if _distributed():
-        import torch.distributed as dist
-
-        dist.barrier()
-
-
 class ReportedByMain(SentimentLibError):
     """The main process's error, as seen by the other processes of a multi-process run."""
 
@@ -337,6 +329,6 @@ def make_trainer_class() -> Any:
 
 
 __all__ = [
-    "world_size", "rank", "is_main_process", "start_processes", "barrier", "on_main", "first_to_report",
+    "world_size", "rank", "is_main_process", "start_processes", "on_main", "first_to_report",
     "ReportedByMain", "staging_dir", "prepare_dirs", "publish", "latest_checkpoint", "finish_run", "make_trainer_class",
 ]
