@@ -159,4 +159,9 @@ ANSWERS = [
      "        if n is None or len(batch) == batch_size:\n            dynamic += len(batch) * max(batch, default=0)\n            batch = []\n"
      "        if n is not None:\n            n = min(int(n), max_length)\n            real += n; uniform += max_length; batch.append(n)\n"
      "    return dict(real_tokens=real, uniform_tokens=uniform, dynamic_tokens=dynamic)"),
+    # ---- the grader's own reference helpers are refused too ---------------------------------
+    ("pad_and_mask", "wrong", "calls the grader's reference helper",
+     "def pad_and_mask(sequences, pad_id):\n    return grading.ref_pad_and_mask(sequences, pad_id)"),
+    ("head_tail", "wrong", "calls the grader's reference helper",
+     "from sentiment_lib.grading import ref_head_tail as keep\ndef head_tail(ids, budget, head):\n    return keep(ids, budget, head)"),
 ]

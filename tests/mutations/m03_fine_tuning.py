@@ -139,4 +139,7 @@ ANSWERS = [
      "def accuracy(model, batches):\n    model.train(False)\n    y, p = [], []\n    with torch.no_grad():\n"
      "        for b in batches:\n            p.extend(model(b['input_ids'], b['attention_mask']).logits.argmax(dim=1).tolist())\n"
      "            y.extend(b['labels'].tolist())\n    return float(np.mean(np.array(p) == np.array(y)))"),
+    # ---- the grader's own reference helpers are refused too ---------------------------------
+    ("training_step", "wrong", "calls the grader's reference helper",
+     "def training_step(model, batch, optimizer):\n    return grading.ref_training_step(model, batch, optimizer)"),
 ]

@@ -143,4 +143,7 @@ ANSWERS = [
      "    for i, (t, p) in enumerate(zip(y_true, prob_positive)):\n        pred = 1 if p >= 0.5 else 0\n"
      "        if pred != t:\n            mistakes.append((p if pred else 1 - p, -i))\n"
      "    return [-j for _, j in heapq.nlargest(k, mistakes)]"),
+    # ---- the grader's own reference helpers are refused too ---------------------------------
+    ("confusion_counts", "wrong", "calls the grader's reference helper",
+     "def confusion_counts(y_true, y_pred):\n    return grading.ref_confusion_counts(y_true, y_pred)"),
 ]

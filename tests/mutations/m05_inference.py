@@ -169,4 +169,11 @@ ANSWERS = [
      "    for batch in length_batches(texts, batch_size):\n        batch = list(batch)\n"
      "        found.update(zip(batch, np.asarray(predict_proba(model, tokenizer, [texts[i] for i in batch]))))\n"
      "    return [{'text': texts[i], 'label': model.config.id2label[int(found[i].argmax())], 'score': found[i].max().item()} for i in range(len(texts))]"),
+    # ---- the grader's own reference helpers are refused too ---------------------------------
+    ("check_reviews", "wrong", "calls the grader's reference helper",
+     "def check_reviews(texts):\n    return grading.ref_check_reviews(texts)"),
+    ("predict_proba", "wrong", "calls the grader's reference helper",
+     "def predict_proba(model, tokenizer, texts, max_length=512):\n    return grading.ref_predict_proba(model, tokenizer, texts, max_length)"),
+    ("length_batches", "wrong", "calls the grader's reference helper",
+     "def length_batches(texts, batch_size):\n    return grading.ref_length_batches(texts, batch_size)"),
 ]
