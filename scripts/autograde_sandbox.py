@@ -143,7 +143,9 @@ class Sandbox:
         args += parents(workdir) + ["--perms", "1777", "--size", str(self.disk_bytes), "--tmpfs", str(workdir),
                                     "--chdir", str(workdir), "--clearenv"]
         env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
-        env.update(HOME="/tmp", MPLCONFIGDIR="/tmp/.matplotlib", PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        # nbgrader sets NBGRADER_EXECUTION in its own environment while it runs the kernel (the
+        # notebooks skip slow demonstration cells with it); this spec serves only autograde
+        env.update(NBGRADER_EXECUTION="autograde", HOME="/tmp", MPLCONFIGDIR="/tmp/.matplotlib", PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
                    TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache")
         for key, value in sorted(env.items()):
             args += ["--setenv", key, value]

@@ -61,7 +61,8 @@ def test_bad_options_get_one_line_errors(tmp_path):
 
 
 @needs_bwrap
-def test_sandbox_hides_the_course_and_has_no_network(tmp_path):
+def test_sandbox_hides_the_course_and_has_no_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "s3cret")  # the grader's secrets stay outside
     course = C.make_course(tmp_path / "course", ["01_data"])
     (course / "gradebook.db").write_bytes(b"secret")
     work = course / "autograded" / "alice" / "01_data"
@@ -90,6 +91,7 @@ except OSError as e:
     print("disk full", e.errno)
 import sentiment_lib
 print("library ok")
+print("env", os.environ.get("NBGRADER_EXECUTION"), os.environ.get("PGPASSWORD"))
 """
     argv = box.command_argv(work, private, 7, [sys.executable, "-c", probe])
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -97,6 +99,7 @@ print("library ok")
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     assert "own mine" in out and "library ok" in out
+    assert "env autograde None" in out  # the notebooks' autograde switch is on, the password gone
     assert "sees" not in out, out
     assert "net closed" in out and "disk full 28" in out, out  # ENOSPC
     assert not (work / "big").exists() and (course / "gradebook.db").read_bytes() == b"secret"
