@@ -120,12 +120,17 @@ def main() -> int:
             print(json.dumps({k: v for k, v in result.items() if k != "csv"}), flush=True)
             runs.append(result)
     same = all(r["csv"] == runs[0]["csv"] for r in runs)
+    for r in runs[1:]:  # the rows that differ from the first run's, to see why
+        r["csv_rows_differing_from_first"] = [
+            {"first": a, "this": b} for a, b in zip(runs[0]["csv"], r["csv"]) if a != b
+        ] + ([{"row_count": [len(runs[0]["csv"]), len(r["csv"])]}] if len(r["csv"]) != len(runs[0]["csv"]) else [])
     import os
 
     summary = {
         "learners": args.learners, "assignments": assignments, "cores": len(os.sched_getaffinity(0)),
         "load_average_at_end": os.getloadavg(), "identical_csv": same,
         "runs": [{k: v for k, v in r.items() if k != "csv"} for r in runs],
+        "csv_first_run": runs[0]["csv"],
     }
     if len(runs) > 1:
         summary["speedup_vs_first"] = [round(r["per_hour"] / runs[0]["per_hour"], 2) for r in runs]
