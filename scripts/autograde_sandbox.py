@@ -88,6 +88,28 @@ class Sandbox:
     hide: list[Path] = field(default_factory=list)
     expose: list[Path] = field(default_factory=list)
     bwrap: str = field(default_factory=find_bwrap)
+    cache_copy: Path | None = None
+
+    def __post_init__(self) -> None:
+        """A world-readable copy of the model cache (the library writes it private, mode 700),
+        so that the kernel's unprivileged user can read it; shown read-only at the same path."""
+        cache = self.model_cache()
+        if os.geteuid() == 0 and cache is not None:
+            import atexit
+
+            self.cache_copy = Path(tempfile.mkdtemp(prefix="ag-cache-"))
+            shutil.copytree(cache, self.cache_copy, dirs_exist_ok=True)
+            for folder, dirs, files in os.walk(self.cache_copy):
+                os.chmod(folder, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(folder, name), 0o644)
+            atexit.register(shutil.rmtree, self.cache_copy, True)
+
+    @staticmethod
+    def model_cache() -> Path | None:
+        """The library's model cache (``$SENTIMENT_CACHE`` or ``~/.cache/sentiment_lib``), if any."""
+        cache = Path(os.environ.get("SENTIMENT_CACHE") or Path.home() / ".cache" / "sentiment_lib")
+        return cache.resolve() if cache.is_dir() else None
 
     def hidden_paths(self) -> list[Path]:
         """Folders replaced by empty ones: the course, the home folder, the library's repository."""
@@ -102,6 +124,8 @@ class Sandbox:
     def visible_paths(self) -> list[Path]:
         """What is put back read-only inside hidden folders: Python, the library, data, caches."""
         paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), *(_library_paths()), *self.expose}
+        if self.model_cache() is not None:
+            paths.add(self.model_cache())
         real = Path(os.path.realpath(sys.executable))
         paths.add(real.parent.parent)  # the interpreter's installation (a venv links to it)
         return sorted(paths, key=lambda p: len(p.parts))
@@ -136,7 +160,12 @@ class Sandbox:
                     out += ["--perms", "0755", "--dir", str(parent)]
             return out
 
+        cache = self.model_cache()
+        if self.cache_copy is not None and cache is not None:
+            args += parents(cache) + ["--ro-bind", str(self.cache_copy), str(cache)]
         for path in self.visible_paths():
+            if self.cache_copy is not None and path == cache:
+                continue
             if any(path == h or h in path.parents for h in self.hidden_paths()):
                 args += parents(path) + ["--ro-bind", str(path), str(path)]
         args += parents(runtime) + ["--bind", str(runtime), str(runtime), "--ro-bind", str(workdir), "/tmp/.submission"]
@@ -145,6 +174,8 @@ class Sandbox:
         env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
         # nbgrader sets NBGRADER_EXECUTION in its own environment while it runs the kernel (the
         # notebooks skip slow demonstration cells with it); this spec serves only autograde
+        if self.model_cache() is not None:  # the same cache, even where it was found under $HOME
+            env["SENTIMENT_CACHE"] = str(self.model_cache())
         env.update(NBGRADER_EXECUTION="autograde", HOME="/tmp", MPLCONFIGDIR="/tmp/.matplotlib", PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
                    TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache")
         for key, value in sorted(env.items()):

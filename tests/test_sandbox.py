@@ -92,6 +92,12 @@ except OSError as e:
 import sentiment_lib
 print("library ok")
 print("env", os.environ.get("NBGRADER_EXECUTION"), os.environ.get("PGPASSWORD"))
+cache = os.environ.get("SENTIMENT_CACHE")
+if cache and os.path.isdir(cache):  # the model cache is written private (700): the kernel's user must read it
+    for folder, _, files in os.walk(cache):
+        for name in files:
+            open(os.path.join(folder, name), "rb").read(1)
+    print("cache readable")
 """
     argv = box.command_argv(work, private, 7, [sys.executable, "-c", probe])
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -100,6 +106,8 @@ print("env", os.environ.get("NBGRADER_EXECUTION"), os.environ.get("PGPASSWORD"))
     assert proc.returncode == 0, proc.stderr
     assert "own mine" in out and "library ok" in out
     assert "env autograde None" in out  # the notebooks' autograde switch is on, the password gone
+    if sb.Sandbox.model_cache() is not None:
+        assert "cache readable" in out, proc.stderr
     assert "sees" not in out, out
     assert "net closed" in out and "disk full 28" in out, out  # ENOSPC
     assert not (work / "big").exists() and (course / "gradebook.db").read_bytes() == b"secret"
