@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from sentiment_lib.modeling import cpu_flags  # the library's reading of /proc/cpuinfo
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 #: CPU flags that decide which speed-ups can work (bf16 and int8 units, vector width).
@@ -37,17 +39,6 @@ def setup_env(args: argparse.Namespace | None = None) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-
-
-def cpu_flags() -> set[str]:
-    """The flags of the first CPU in ``/proc/cpuinfo`` (empty where there is no such file)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def cpu_mhz() -> float | None:
@@ -72,12 +63,15 @@ def cpu_model() -> str:
 
 
 def bf16_supported() -> bool:
-    """Whether the CPU has native bf16 arithmetic (``avx512_bf16`` or AMX); CUDA counts too."""
+    """Whether the hardware has native bf16 arithmetic: a GPU that supports it, else the CPU's flags
+    (the library's own detection, :func:`sentiment_lib.modeling.cpu_has_native_bf16`)."""
     import torch
+
+    from sentiment_lib.modeling import cpu_has_native_bf16
 
     if torch.cuda.is_available():
         return bool(torch.cuda.is_bf16_supported())
-    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    return cpu_has_native_bf16()
 
 
 def peak_gflops(cores: int | None = None) -> dict[str, Any]:
