@@ -1,4 +1,4 @@
-"""The command line: ``sentiment-lib train | evaluate | predict | compare``.
+"""The command line: ``sentiment-lib train | evaluate | predict | compare | export``.
 
 Every command calls the library; errors a user can fix are printed as one line
 (``error: ...``) with exit status 2, never as a traceback.
@@ -85,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--batch-size", type=int, default=32)
     predict.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU).")
     predict.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
-                         help="Arithmetic: auto = bf16 where the hardware has it natively, else fp32.")
+                         help="Arithmetic: auto = bf16 where the hardware has it natively, else fp32 (torch backend).")
+    predict.add_argument("--backend", choices=("torch", "onnx"), default="torch",
+                         help="torch (default), or onnx: ONNX Runtime on the CPU, with --quantize the int8 model. "
+                              "--model-dir may then be an export; a PyTorch directory is exported once into the cache.")
 
     compare = sub.add_parser("compare", help="Baseline comparison table (markdown, or JSON with --json).")
     compare.add_argument("--model-dir", default=None, help="A fine-tuned model to include.")
@@ -95,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--test-size", type=_optional_int, default=2000, help="Balanced test subset (default 2000).")
     compare.add_argument("--seed", type=int, default=42)
     compare.add_argument("--json", action="store_true", help="Print JSON instead of markdown.")
+    export = sub.add_parser("export", help="Write an ONNX model with its tokenizer (for ONNX Runtime and Transformers.js).",
+                            description="Export a fine-tuned model to ONNX (float32; int8 too with --quantize), laid out "
+                                        "the way Transformers.js loads a local model.")
+    export.add_argument("--model-dir", required=True, help="Directory written by `train`.")
+    export.add_argument("--output", required=True, help="New directory for the export (an earlier export there is replaced).")
+    export.add_argument("--quantize", action="store_true", help="Also write the int8 model (onnx/model_quantized.onnx).")
     return parser
 
 
@@ -166,7 +175,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .inference import SentimentClassifier
 
     texts = _read_texts(args)
-    clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize, precision=args.precision)
+    clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize, precision=args.precision,
+                                              backend=args.backend)
     for p in clf.predict(texts, batch_size=args.batch_size):
         print(json.dumps({"text": p.text, "label": p.label, "score": round(p.score, 4)}, ensure_ascii=False))
     return 0
@@ -192,7 +202,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_predict, "compare": _cmd_compare}
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_onnx
+
+    result = export_onnx(args.model_dir, args.output, quantize=args.quantize)
+    print(json.dumps(result.to_dict(), indent=2))
+    return 0
+
+
+COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_predict, "compare": _cmd_compare,
+            "export": _cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,8 @@
 :class:`SentimentClassifier` loads a saved model directory (or a hub name) and
 predicts in length-sorted batches under ``torch.inference_mode()``: sorting
 puts reviews of similar length together, so each batch pads little.
+``backend="onnx"`` runs the same batches through ONNX Runtime instead
+(:mod:`sentiment_lib.export`), float32 or int8.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class SentimentClassifier:
         Truncation strategy; ``None`` uses the training one.
     device : str, default=None
         ``cuda``, ``mps`` or ``cpu``; ``None`` picks the best available.
+        (The ONNX backend runs on the CPU.)
     precision : {"fp32", "auto", "bf16", "fp16"}, default="fp32"
         Arithmetic of the forward pass (autocast; the weights stay fp32).
         ``"auto"``: bf16 where the hardware has it natively, else fp32
@@ -88,7 +91,10 @@ class SentimentClassifier:
     >>> clf = SentimentClassifier.from_pretrained("runs/quick")       # doctest: +SKIP
     >>> clf.predict(["A wonderful, moving film."])[0].label           # doctest: +SKIP
     'positive'
+    >>> fast = SentimentClassifier.from_pretrained("runs/quick", backend="onnx", quantize=True)  # doctest: +SKIP
     """
+
+    backend = "torch"
 
     def __init__(
         self,
@@ -119,16 +125,25 @@ class SentimentClassifier:
         device: str | None = None,
         quantize: bool = False,
         precision: str = "auto",
+        backend: str = "torch",
     ) -> "SentimentClassifier":
         """Load a model directory written by :func:`sentiment_lib.training.fine_tune` (or a hub name).
 
         ``quantize=True`` applies int8 dynamic quantization to the linear layers (CPU only).
         ``precision="auto"`` computes in bf16 where the hardware has it natively.
+        ``backend="onnx"`` runs the model with ONNX Runtime on the CPU (float32, or int8 with
+        ``quantize=True``); ``name_or_path`` may then also be a directory written by
+        ``sentiment-lib export`` (a PyTorch directory is exported once into the cache).
         """
         from pathlib import Path
 
         from .modeling import read_json
 
+        if backend not in BACKENDS:
+            raise SentimentLibError(f"Unknown backend {backend!r}.", hint=f"Use one of: {', '.join(BACKENDS)}.")
+        if backend == "onnx":
+            return OnnxSentimentClassifier.from_pretrained(
+                name_or_path, max_length=max_length, strategy=strategy, quantize=quantize)
         path = resolve_model(name_or_path)
         settings_file = Path(path) / "training_config.json"
         settings = read_json(settings_file) if settings_file.is_file() else {}
@@ -161,22 +176,32 @@ class SentimentClassifier:
             from tqdm.auto import tqdm
 
             starts = tqdm(starts, desc="Predicting", unit="batch")
-        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
-        device_type = self.device.split(":")[0]
-        with torch.inference_mode(), torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
+        with self._context():
             for start in starts:
                 idx = order[start : start + batch_size]
-                enc = tokenize(
-                    [texts[i] for i in idx],
-                    self.tokenizer,
-                    max_length=self.max_length,
-                    strategy=self.strategy,
-                    return_tensors="pt",
-                )
-                inputs = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
-                logits = self.model(**inputs).logits.float()
-                probs[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
+                probs[idx] = self._probabilities([texts[i] for i in idx])
         return probs
+
+    def _context(self) -> Any:
+        """No gradients, and autocast to the chosen precision."""
+        import contextlib
+
+        import torch
+
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        stack = contextlib.ExitStack()
+        stack.enter_context(torch.inference_mode())
+        stack.enter_context(torch.autocast(self.device.split(":")[0], dtype=dtype, enabled=dtype is not None))
+        return stack
+
+    def _probabilities(self, batch: list[str]) -> np.ndarray:
+        """Class probabilities of one batch (in its order)."""
+        import torch
+
+        enc = tokenize(batch, self.tokenizer, max_length=self.max_length, strategy=self.strategy, return_tensors="pt")
+        inputs = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+        logits = self.model(**inputs).logits.float()
+        return torch.softmax(logits, dim=-1).cpu().numpy()
 
     def predict(self, texts: Sequence[str] | str, *, batch_size: int = 32, progress: bool = False) -> list[Prediction]:
         """Label, score and both class probabilities for each text."""
@@ -199,6 +224,9 @@ class SentimentClassifier:
         """The same model as a ``transformers.pipeline("text-classification")``."""
         from transformers import pipeline
 
+        if self.backend != "torch":
+            raise SentimentLibError("pipeline() needs the PyTorch model.", hint="Load it with backend='torch'.")
+
         return pipeline(
             "text-classification",
             model=self.model,
@@ -210,8 +238,70 @@ class SentimentClassifier:
         )
 
 
+BACKENDS = ("torch", "onnx")
+
+
+class OnnxSentimentClassifier(SentimentClassifier):
+    """:class:`SentimentClassifier` on ONNX Runtime (CPU): the same batches, tokenization and output.
+
+    Build it with ``SentimentClassifier.from_pretrained(dir, backend="onnx")``.
+
+    Examples
+    --------
+    >>> clf = SentimentClassifier.from_pretrained("runs/quick-onnx", backend="onnx", quantize=True)  # doctest: +SKIP
+    >>> clf.predict(["Loved it!"])[0].label                                                          # doctest: +SKIP
+    'positive'
+    """
+
+    backend = "onnx"
+
+    def __init__(self, session: Any, tokenizer: Any, id2label: dict[int, str], *, max_length: int,
+                 strategy: str | None = None, quantized: bool = False) -> None:
+        self.model = session
+        self.tokenizer = tokenizer
+        self.device, self.precision = "cpu", "int8" if quantized else "fp32"
+        self.max_length = max_length
+        self.strategy = check_strategy(strategy or "head")
+        self.id2label = id2label
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | os.PathLike, *, max_length: int | None = None,  # type: ignore[override]
+                        strategy: str | None = None, quantize: bool = False, **_: Any) -> "OnnxSentimentClassifier":
+        """Load an export (or export a fine-tuned directory once into the cache) and open it."""
+        import json
+
+        from .export import OnnxLogits, onnx_path
+
+        file = onnx_path(resolve_model(name_or_path), quantize=quantize)
+        folder = file.parent.parent
+        config = json.loads((folder / "config.json").read_text())
+        settings = json.loads((folder / "training_config.json").read_text())
+        limit = config.get("max_position_embeddings") or 512
+        return cls(
+            OnnxLogits(file),
+            load_tokenizer(str(folder)),
+            {int(k): v for k, v in config["id2label"].items()},
+            max_length=min(max_length or settings.get("max_length") or 512, limit),
+            strategy=strategy or settings.get("truncation"),
+            quantized=quantize,
+        )
+
+    def _context(self) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def _probabilities(self, batch: list[str]) -> np.ndarray:
+        enc = tokenize(batch, self.tokenizer, max_length=self.max_length, strategy=self.strategy, return_tensors="np")
+        logits = self.model(enc).astype(np.float64)
+        logits -= logits.max(axis=-1, keepdims=True)
+        exp = np.exp(logits)
+        return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
 def predict(
-    texts: Iterable[str] | str, model: str | os.PathLike | None = None, *, batch_size: int = 32
+    texts: Iterable[str] | str, model: str | os.PathLike | None = None, *, batch_size: int = 32,
+    backend: str = "torch",
 ) -> list[Prediction]:
     """One-call prediction with a saved model directory or hub name.
 
@@ -220,4 +310,5 @@ def predict(
     >>> [p.label for p in predict(["Loved it!", "Awful."], "runs/quick")]   # doctest: +SKIP
     ['positive', 'negative']
     """
-    return SentimentClassifier.from_pretrained(model).predict(list(check_texts(texts)), batch_size=batch_size)
+    clf = SentimentClassifier.from_pretrained(model, backend=backend)
+    return clf.predict(list(check_texts(texts)), batch_size=batch_size)
