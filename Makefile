@@ -33,7 +33,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
+# npm ci: the JavaScript that chapter 5's in-browser demo runs (package-lock.json pins it); without npm
+# the book still builds and the demo's box says how to run the model in Python instead.
 book: setup
+	@if command -v npm >/dev/null && [ ! -f node_modules/@huggingface/transformers/dist/transformers.min.js ]; then \
+		npm ci --ignore-scripts --no-audit --no-fund; fi
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: setup

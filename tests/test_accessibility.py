@@ -43,7 +43,7 @@ def test_folded_cell_toggle_is_named_by_its_visible_text():
 
 def test_config_loads_the_fixes():
     sphinx = CONFIG["sphinx"]
-    assert sphinx["local_extensions"] == {"accessible_toggles": "_ext", "figure_alt": "_ext"}
+    assert {"accessible_toggles": "_ext", "figure_alt": "_ext"}.items() <= sphinx["local_extensions"].items()
     assert (ROOT / "_ext" / "figure_alt.py").is_file()  # figures' alt text from their output metadata
     assert "_templates" in sphinx["config"]["templates_path"]
     for name in ["search-button-field.html", "theme-switcher.html"]:
