@@ -598,6 +598,31 @@ def ref_training_step(model, batch, optimizer):
     return loss.item()
 
 
+def ref_compute_metrics(eval_pred):
+    """Accuracy and F1 (positive class 1) of the larger logit, as ``Trainer(compute_metrics=...)`` wants."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    logits, labels = eval_pred
+    predictions, labels = np.asarray(logits).argmax(axis=-1), np.asarray(labels)
+    return {"accuracy": float((predictions == labels).mean()), "f1": float(f1_score(labels, predictions, zero_division=0))}
+
+
+def ref_expected_calibration_error(y_true, prob_positive, n_bins):
+    """ECE over ``n_bins`` equal bins of the predicted class's probability in [0.5, 1]."""
+    import numpy as np
+
+    y, p = np.asarray(y_true), np.asarray(prob_positive, dtype=float)
+    if len(y) == 0 or len(y) != len(p):
+        raise ValueError("Need as many probabilities as labels, and at least one.")
+    predicted = (p >= 0.5).astype(int)
+    confidence = np.where(predicted == 1, p, 1 - p)
+    which = np.minimum(((confidence - 0.5) / (0.5 / n_bins)).astype(int), n_bins - 1)
+    gaps = [abs((predicted[which == b] == y[which == b]).mean() - confidence[which == b].mean()) * (which == b).sum()
+            for b in range(n_bins) if (which == b).any()]
+    return float(sum(gaps) / len(y))
+
+
 def ref_confusion_counts(y_true, y_pred):
     """[[TN, FP], [FN, TP]]."""
     matrix = [[0, 0], [0, 0]]
@@ -633,4 +658,5 @@ def ref_predict_proba(model, tokenizer, texts, max_length=512):
     return torch.softmax(logits.float(), dim=-1).numpy()
 
 
-REFERENCE_HELPERS = [ref_pad_and_mask, ref_head_tail, ref_training_step, ref_confusion_counts, ref_check_reviews, ref_length_batches, ref_predict_proba]
+REFERENCE_HELPERS = [ref_pad_and_mask, ref_head_tail, ref_training_step, ref_compute_metrics, ref_confusion_counts,
+                     ref_expected_calibration_error, ref_check_reviews, ref_length_batches, ref_predict_proba]

@@ -257,6 +257,18 @@ VARIANTS = {
          "    return [x for _ in range(epochs) for x in tr.train_one_epoch(model, batches, optimizer, max_grad_norm=None)]"),
         ("test_train_loop", "wrong",
          "def train_loop(model, batches, optimizer, epochs):\n    return [training_step(model, b, optimizer) for b in batches]"),
+        ("test_compute_metrics", "cheat",
+         "from sentiment_lib.evaluation import trainer_metrics\ndef compute_metrics(eval_pred):\n"
+         "    m = trainer_metrics(eval_pred)\n    return {'accuracy': m['accuracy'], 'f1': m['f1']}"),
+        ("test_make_trainer", "cheat",
+         "from sentiment_lib.runs import make_trainer_class\n"
+         "def make_trainer(model, splits, tokenizer, output_dir):\n"
+         "    args = TrainingArguments(output_dir=output_dir, report_to='none', seed=0, per_device_train_batch_size=8, num_train_epochs=3,\n"
+         "                             learning_rate=1e-4, weight_decay=0.01, eval_strategy='steps', eval_steps=4, save_strategy='steps',\n"
+         "                             save_steps=4, load_best_model_at_end=True, metric_for_best_model='accuracy')\n"
+         "    return make_trainer_class()(model=model, args=args, train_dataset=splits['train'], eval_dataset=splits['validation'],\n"
+         "                                processing_class=tokenizer, compute_metrics=compute_metrics,\n"
+         "                                callbacks=[EarlyStoppingCallback(early_stopping_patience=2)])"),
         ("test_accuracy", "cheat",
          "from sentiment_lib.evaluation import compute_metrics as metrics\n"
          "def accuracy(model, batches):\n    model.eval()\n    y, p = [], []\n"
@@ -269,6 +281,12 @@ VARIANTS = {
          "        return float(np.mean([(model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).logits.argmax(-1) == b['labels']).float().mean() for b in batches]) + 2)"),
     ],
     "04_evaluation": [
+        ("test_expected_calibration_error", "cheat",
+         "from sentiment_lib import evaluation as ev\n"
+         "def expected_calibration_error(y_true, prob_positive, n_bins):\n    return ev.expected_calibration_error(y_true, prob_positive, n_bins)"),
+        ("test_expected_calibration_error", "cheat",
+         "def expected_calibration_error(y_true, prob_positive, n_bins):\n"
+         "    return grading.ref_expected_calibration_error(y_true, prob_positive, n_bins)"),
         ("test_confusion_counts", "cheat",
          "from sentiment_lib.evaluation import compute_metrics as cm\ndef confusion_counts(y_true, y_pred):\n    return cm(y_true, y_pred).confusion"),
         ("test_confusion_counts", "wrong",

@@ -1,4 +1,4 @@
-"""Answers for 03_fine_tuning: a batch, one training step, a training loop, accuracy."""
+"""Answers for 03_fine_tuning: a batch, one training step, a training loop, accuracy, Trainer metrics and configuration."""
 
 _STEP = (
     "def training_step(model, batch, optimizer):\n    model.train()\n    optimizer.zero_grad()\n"
@@ -8,6 +8,22 @@ _ACC = (
     "def accuracy(model, batches):\n    model.eval()\n    correct = total = 0\n    with torch.no_grad():\n"
     "        for b in batches:\n            pred = model(input_ids=b['input_ids'], attention_mask=b['attention_mask']).logits.argmax(-1)\n"
     "            correct += int((pred == b['labels']).sum()); total += len(b['labels'])\n    return correct / total"
+)
+_METRICS = (
+    "def compute_metrics(eval_pred):\n    logits, labels = eval_pred\n    pred = np.asarray(logits).argmax(axis=-1)\n"
+    "    labels = np.asarray(labels)\n    tp = int(((pred == 1) & (labels == 1)).sum())\n"
+    "    fp = int(((pred == 1) & (labels == 0)).sum())\n    fn = int(((pred == 0) & (labels == 1)).sum())\n"
+    "    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0\n"
+    "    return {'accuracy': float((pred == labels).mean()), 'f1': float(f1)}"
+)
+_TRAINER = (
+    "def make_trainer(model, splits, tokenizer, output_dir):\n"
+    "    args = TrainingArguments(output_dir=output_dir, report_to='none', seed=0, per_device_train_batch_size=8,\n"
+    "                             num_train_epochs=3, learning_rate=1e-4, weight_decay=0.01, eval_strategy='steps', eval_steps=4,\n"
+    "                             save_strategy='steps', save_steps=4, load_best_model_at_end=True, metric_for_best_model='accuracy')\n"
+    "    return Trainer(model=model, args=args, train_dataset=splits['train'], eval_dataset=splits['validation'],\n"
+    "                   processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,\n"
+    "                   callbacks=[EarlyStoppingCallback(early_stopping_patience=2)])"
 )
 
 ANSWERS = [
@@ -139,6 +155,54 @@ ANSWERS = [
      "def accuracy(model, batches):\n    model.train(False)\n    y, p = [], []\n    with torch.no_grad():\n"
      "        for b in batches:\n            p.extend(model(b['input_ids'], b['attention_mask']).logits.argmax(dim=1).tolist())\n"
      "            y.extend(b['labels'].tolist())\n    return float(np.mean(np.array(p) == np.array(y)))"),
+    # ---- compute_metrics ---------------------------------------------------------------
+    ("compute_metrics", "wrong", "argmax over the reviews (axis 0)", _METRICS.replace("argmax(axis=-1)", "argmax(axis=0)")),
+    ("compute_metrics", "wrong", "positive when its logit is above 0",
+     _METRICS.replace("pred = np.asarray(logits).argmax(axis=-1)", "pred = (np.asarray(logits)[:, 1] > 0).astype(int)")),
+    ("compute_metrics", "wrong", "F1 of the negative class",
+     "from sklearn.metrics import accuracy_score, f1_score\ndef compute_metrics(eval_pred):\n    logits, labels = eval_pred\n"
+     "    pred = np.argmax(logits, axis=1)\n    return {'accuracy': float(accuracy_score(labels, pred)), 'f1': float(f1_score(labels, pred, pos_label=0, zero_division=0))}"),
+    ("compute_metrics", "wrong", "macro F1",
+     "from sklearn.metrics import accuracy_score, f1_score\ndef compute_metrics(eval_pred):\n    logits, labels = eval_pred\n"
+     "    pred = np.argmax(logits, axis=1)\n    return {'accuracy': float(accuracy_score(labels, pred)), 'f1': float(f1_score(labels, pred, average='macro', zero_division=0))}"),
+    ("compute_metrics", "wrong", "accuracy only", _METRICS.replace(", 'f1': float(f1)}", "}")),
+    ("compute_metrics", "wrong", "only an EvalPrediction (attributes, no tuple)",
+     _METRICS.replace("logits, labels = eval_pred", "logits, labels = eval_pred.predictions, eval_pred.label_ids")),
+    ("compute_metrics", "wrong", "the share of positive predictions as accuracy",
+     _METRICS.replace("float((pred == labels).mean())", "float((pred == 1).mean())")),
+    ("compute_metrics", "right", "scikit-learn", "from sklearn.metrics import accuracy_score, f1_score\ndef compute_metrics(eval_pred):\n"
+     "    logits, labels = eval_pred\n    pred = np.argmax(logits, axis=-1)\n"
+     "    return {'accuracy': accuracy_score(labels, pred), 'f1': f1_score(labels, pred, zero_division=0.0)}"),
+    ("compute_metrics", "right", "counts by hand", _METRICS),
+    ("compute_metrics", "right", "softmax and a 0.5 threshold",
+     _METRICS.replace("pred = np.asarray(logits).argmax(axis=-1)",
+                      "z = np.asarray(logits, dtype=float)\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+                      "    pred = ((e / e.sum(axis=1, keepdims=True))[:, 1] > 0.5).astype(int)")),
+
+    # ---- make_trainer ------------------------------------------------------------------
+    ("make_trainer", "wrong", "evaluates on the test split", _TRAINER.replace("eval_dataset=splits['validation']", "eval_dataset=splits['test']")),
+    ("make_trainer", "wrong", "keeps the last checkpoint", _TRAINER.replace("load_best_model_at_end=True, ", "")
+     .replace("callbacks=[EarlyStoppingCallback(early_stopping_patience=2)]", "callbacks=[]")),
+    ("make_trainer", "wrong", "best checkpoint by validation loss", _TRAINER.replace("metric_for_best_model='accuracy'", "metric_for_best_model='loss'")),
+    ("make_trainer", "wrong", "no early stopping", _TRAINER.replace(",\n                   callbacks=[EarlyStoppingCallback(early_stopping_patience=2)]", "")),
+    ("make_trainer", "wrong", "patience 1", _TRAINER.replace("early_stopping_patience=2", "early_stopping_patience=1")),
+    ("make_trainer", "wrong", "no compute_metrics", _TRAINER.replace(", compute_metrics=compute_metrics", "")),
+    ("make_trainer", "wrong", "evaluates once per epoch", _TRAINER.replace("eval_strategy='steps', eval_steps=4", "eval_strategy='epoch'")
+     .replace("save_strategy='steps', save_steps=4", "save_strategy='epoch'")),
+    ("make_trainer", "wrong", "learning rate 5e-5", _TRAINER.replace("learning_rate=1e-4", "learning_rate=5e-5")),
+    ("make_trainer", "wrong", "lower accuracy counted as better", _TRAINER.replace("metric_for_best_model='accuracy'", "metric_for_best_model='accuracy', greater_is_better=False")),
+    ("make_trainer", "wrong", "trains before returning", _TRAINER.replace("    return Trainer(", "    t = Trainer(") + "\n    t.train()\n    return t"),
+    ("make_trainer", "wrong", "one epoch", _TRAINER.replace("num_train_epochs=3", "num_train_epochs=1")),
+    ("make_trainer", "right", "arguments in a dict, collator by default",
+     "def make_trainer(model, splits, tokenizer, output_dir):\n"
+     "    settings = dict(output_dir=output_dir, report_to='none', seed=0, per_device_train_batch_size=8, num_train_epochs=3.0,\n"
+     "                    learning_rate=1e-4, weight_decay=0.01, eval_strategy='steps', eval_steps=4, save_strategy='steps',\n"
+     "                    save_steps=4, load_best_model_at_end=True, metric_for_best_model='eval_accuracy', greater_is_better=True)\n"
+     "    trainer = Trainer(model, TrainingArguments(**settings), train_dataset=splits['train'], eval_dataset=splits['validation'],\n"
+     "                      processing_class=tokenizer, compute_metrics=compute_metrics)\n"
+     "    trainer.add_callback(EarlyStoppingCallback(2))\n    return trainer"),
+    ("make_trainer", "right", "as written in the chapter", _TRAINER),
+
     # ---- the grader's own reference helpers are refused too ---------------------------------
     ("training_step", "wrong", "calls the grader's reference helper",
      "def training_step(model, batch, optimizer):\n    return grading.ref_training_step(model, batch, optimizer)"),

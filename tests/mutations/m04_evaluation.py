@@ -1,4 +1,4 @@
-"""Answers for 04_evaluation: confusion matrix, metrics, softmax and labels, confident errors."""
+"""Answers for 04_evaluation: confusion matrix, metrics, softmax and labels, confident errors, calibration error."""
 
 _METRICS = (
     "def binary_metrics(y_true, y_pred):\n"
@@ -13,6 +13,18 @@ _ERRORS = (
     "    y = np.asarray(y_true); p = np.asarray(prob_positive, dtype=float)\n"
     "    pred = (p >= 0.5).astype(int)\n    conf = np.where(pred == 1, p, 1 - p)\n"
     "    wrong = np.flatnonzero(pred != y)\n    return wrong[np.argsort(-conf[wrong], kind='stable')][:k].tolist()"
+)
+_ECE = (
+    "def expected_calibration_error(y_true, prob_positive, n_bins):\n"
+    "    y = np.asarray(y_true); p = np.asarray(prob_positive, dtype=float)\n"
+    "    if len(y) == 0 or len(y) != len(p):\n        raise ValueError('lengths')\n"
+    "    pred = (p >= 0.5).astype(int)\n    conf = np.where(pred == 1, p, 1 - p)\n"
+    "    edges = np.linspace(0.5, 1.0, n_bins + 1)\n"
+    "    which = np.clip(np.digitize(conf, edges[1:-1]), 0, n_bins - 1)\n"
+    "    total = 0.0\n"
+    "    for b in range(n_bins):\n        m = which == b\n"
+    "        if m.any():\n            total += m.sum() * abs((pred[m] == y[m]).mean() - conf[m].mean())\n"
+    "    return float(total / len(y))"
 )
 
 ANSWERS = [
@@ -146,4 +158,29 @@ ANSWERS = [
     # ---- the grader's own reference helpers are refused too ---------------------------------
     ("confusion_counts", "wrong", "calls the grader's reference helper",
      "def confusion_counts(y_true, y_pred):\n    return grading.ref_confusion_counts(y_true, y_pred)"),
+    # ---- expected_calibration_error ----------------------------------------------------
+    ("expected_calibration_error", "wrong", "unweighted mean over the bins",
+     _ECE.replace("total += m.sum() * abs(", "total += abs(").replace("return float(total / len(y))", "return float(total / len(set(which.tolist())))")),
+    ("expected_calibration_error", "wrong", "signed gap",
+     _ECE.replace("abs((pred[m] == y[m]).mean() - conf[m].mean())", "((pred[m] == y[m]).mean() - conf[m].mean())")),
+    ("expected_calibration_error", "wrong", "probability of the positive class as the confidence, bins over [0, 1]",
+     _ECE.replace("conf = np.where(pred == 1, p, 1 - p)", "conf = p").replace("np.linspace(0.5, 1.0, n_bins + 1)", "np.linspace(0.0, 1.0, n_bins + 1)")),
+    ("expected_calibration_error", "wrong", "share of positive reviews against the mean probability (no prediction)",
+     _ECE.replace("abs((pred[m] == y[m]).mean() - conf[m].mean())", "abs(y[m].mean() - p[m].mean())")),
+    ("expected_calibration_error", "wrong", "confidence 1 left out of the last bin",
+     _ECE.replace("which = np.clip(np.digitize(conf, edges[1:-1]), 0, n_bins - 1)", "which = np.digitize(conf, edges[1:]) ")),
+    ("expected_calibration_error", "wrong", "ten bins whatever n_bins says", _ECE.replace("np.linspace(0.5, 1.0, n_bins + 1)", "np.linspace(0.5, 1.0, 11)").replace("n_bins - 1)", "9)").replace("range(n_bins)", "range(10)")),
+    ("expected_calibration_error", "wrong", "0.5 counted as negative", _ECE.replace("pred = (p >= 0.5)", "pred = (p > 0.5)")),
+    ("expected_calibration_error", "wrong", "no error for empty input", _ECE.replace("len(y) == 0 or ", "").replace("return float(total / len(y))", "return float(total / max(len(y), 1))")),
+    ("expected_calibration_error", "right", "the definition, as written", _ECE),
+    ("expected_calibration_error", "right", "bins by integer division, a loop",
+     "def expected_calibration_error(y_true, prob_positive, n_bins):\n"
+     "    if len(y_true) == 0 or len(y_true) != len(prob_positive):\n        raise ValueError('need matching, non-empty inputs')\n"
+     "    bins = {}\n"
+     "    for y, p in zip(y_true, prob_positive):\n"
+     "        pred = 1 if p >= 0.5 else 0\n        c = p if pred else 1 - p\n"
+     "        b = min(int((c - 0.5) / (0.5 / n_bins)), n_bins - 1)\n"
+     "        bins.setdefault(b, []).append((pred == y, c))\n"
+     "    n = len(y_true)\n"
+     "    return float(sum(len(v) / n * abs(sum(h for h, _ in v) / len(v) - sum(c for _, c in v) / len(v)) for v in bins.values()))"),
 ]
