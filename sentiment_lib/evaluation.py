@@ -130,12 +130,29 @@ def accuracy_interval(y_true: Sequence[int], y_pred: Sequence[int], confidence: 
     >>> round(low, 3), round(high, 3)
     (0.826, 0.945)
     """
-    from scipy.stats import binomtest
-
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if len(y_true) == 0 or len(y_true) != len(y_pred):
         raise SentimentLibError(f"Need one prediction per label, got {len(y_true)} labels and {len(y_pred)} predictions.")
-    ci = binomtest(int((y_true == y_pred).sum()), len(y_true)).proportion_ci(confidence, method="wilson")
+    return proportion_interval(int((y_true == y_pred).sum()), len(y_true), confidence)
+
+
+def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for ``successes`` out of ``n`` (an accuracy known only as a count or a share).
+
+    Use it when only the accuracy and the number of reviews are known, e.g.
+    ``proportion_interval(round(0.86 * 500), 500)`` for an accuracy of 0.86 logged by the Trainer.
+
+    Examples
+    --------
+    >>> low, high = proportion_interval(90, 100)
+    >>> round(low, 3), round(high, 3)
+    (0.826, 0.945)
+    """
+    from scipy.stats import binomtest
+
+    if n < 1 or not 0 <= successes <= n:
+        raise SentimentLibError(f"Need 0 <= successes <= n and n >= 1, got {successes} of {n}.")
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
 
@@ -344,14 +361,15 @@ def plot_reliability_diagram(curves: dict[str, tuple[Sequence[int], Sequence[flo
 
 def compare_values(
     a: float, b: float, *, spread_a: tuple[float, float], spread_b: tuple[float, float],
-    more: str, less: str, same: str,
+    more: str, less: str, same: str, ratio: bool = True,
 ) -> str:
     """Turn two measurements and their spreads into a phrase that the numbers support.
 
     ``spread_a``/``spread_b`` are intervals (a confidence interval, or the range
     of repeated timings). Overlapping intervals give ``same``; otherwise ``more``
-    or ``less`` with the ratio. A rebuild on another machine can therefore never
-    print "faster" where its own numbers say "slower".
+    or ``less``, with the ratio in front unless ``ratio=False`` (for accuracies,
+    where "higher than" reads better than a ratio). A rebuild on another machine
+    can therefore never print "faster" where its own numbers say "slower".
 
     Examples
     --------
@@ -359,10 +377,16 @@ def compare_values(
     '4.0× faster than'
     >>> compare_values(10.0, 10.5, spread_a=(9, 11), spread_b=(10, 11), more="faster than", less="slower than", same="about as fast as")
     'about as fast as'
+    >>> compare_values(0.86, 0.80, spread_a=(0.83, 0.89), spread_b=(0.76, 0.83), more="higher than", less="lower than", same="within noise of")
+    'within noise of'
+    >>> compare_values(0.90, 0.80, spread_a=(0.88, 0.92), spread_b=(0.77, 0.83), more="higher than", less="lower than", same="within noise of", ratio=False)
+    'higher than'
     """
     overlap = spread_a[0] <= spread_b[1] and spread_b[0] <= spread_a[1]
     if overlap:
         return same
+    if not ratio:
+        return more if a > b else less
     if a > b:
         return f"{a / b:.1f}× {more}" if b > 0 else more
     return f"{b / a:.1f}× {less}" if a > 0 else less

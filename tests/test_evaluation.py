@@ -172,3 +172,24 @@ def test_compare_values_never_contradicts_the_numbers(a, b):
         assert phrase == "about as fast as"
     else:
         assert phrase.endswith("faster than" if a > b else "slower than")
+
+
+def test_proportion_interval_matches_accuracy_interval_and_rejects_impossible_counts():
+    from sentiment_lib.errors import SentimentLibError
+    from sentiment_lib.evaluation import accuracy_interval, proportion_interval
+
+    assert proportion_interval(430, 500) == accuracy_interval([1] * 500, [1] * 430 + [0] * 70)
+    low, high = proportion_interval(0, 20)
+    assert low == 0.0 and 0.1 < high < 0.2          # Wilson stays inside [0, 1] and is not degenerate at 0
+    for bad in [(5, 4), (-1, 10), (0, 0)]:
+        with pytest.raises(SentimentLibError, match="successes"):
+            proportion_interval(*bad)
+
+
+def test_compare_values_without_ratio_gives_only_the_words():
+    from sentiment_lib.evaluation import compare_values
+
+    words = dict(more="higher than", less="lower than", same="within noise of", ratio=False)
+    assert compare_values(0.9, 0.8, spread_a=(0.88, 0.92), spread_b=(0.77, 0.83), **words) == "higher than"
+    assert compare_values(0.8, 0.9, spread_a=(0.77, 0.83), spread_b=(0.88, 0.92), **words) == "lower than"
+    assert compare_values(0.85, 0.84, spread_a=(0.82, 0.88), spread_b=(0.81, 0.87), **words) == "within noise of"
