@@ -16,6 +16,10 @@ model (its truncation length and strategy from ``training_config.json``):
   down-projections included (``keep_down_projections=False``);
 * ``predict_bf16``: the same with the weights in bf16, only where the CPU has
   native bf16 (otherwise reported as unsupported; ``--force-bf16`` measures it).
+* ``predict_onnx`` and ``predict_onnx_int8``: the same ``predict_proba`` (same
+  length-sorted batches and truncation) with ``backend="onnx"``: the model exported by
+  :func:`sentiment_lib.export.export_onnx` (one graph, float32, and its int8 copy from
+  ONNX Runtime's ``quantize_dynamic``), run by ONNX Runtime with as many threads as torch.
 
 The reviews are split into chunks and every path scores every chunk, the order
 rotating from chunk to chunk, so that a change of machine load hits all paths
@@ -28,6 +32,7 @@ Examples::
 
     python benchmarks/bench_inference.py --model-dir runs/quick --n 2000
     python benchmarks/bench_inference.py --smoke
+    python benchmarks/bench_inference.py --model-dir runs/quick --n 2000 --skip pipeline_batched predict_int8_all
 """
 
 from __future__ import annotations
@@ -106,6 +111,17 @@ def main(argv: list[str] | None = None) -> dict:
         autocast = SentimentClassifier(fp32.model, fp32.tokenizer, max_length=fp32.max_length, strategy=fp32.strategy,
                                        device="cpu", precision="bf16")
         paths["predict_bf16_autocast"] = lambda chunk: autocast.predict_proba(chunk, batch_size=args.batch_size).argmax(-1)
+    import tempfile
+
+    from sentiment_lib.export import export_onnx
+
+    export_dir = Path(tempfile.mkdtemp(prefix="bench-onnx-")) / "model"
+    exported = export_onnx(source, export_dir, quantize=True)  # once, not timed: like loading a model
+    threads = torch.get_num_threads()
+    onnx_fp32 = SentimentClassifier.from_pretrained(export_dir, backend="onnx", threads=threads)
+    onnx_int8 = SentimentClassifier.from_pretrained(export_dir, backend="onnx", quantize=True, threads=threads)
+    paths["predict_onnx"] = lambda chunk: onnx_fp32.predict_proba(chunk, batch_size=args.batch_size).argmax(-1)
+    paths["predict_onnx_int8"] = lambda chunk: onnx_int8.predict_proba(chunk, batch_size=args.batch_size).argmax(-1)
     for name in args.skip:
         paths.pop(name, None)
 
@@ -167,10 +183,32 @@ def main(argv: list[str] | None = None) -> dict:
         "int8_all_vs_fp32": rows["predict_int8_all"]["reviews_per_second"] / fast if "predict_int8_all" in rows else None,
         "int8_all_accuracy_change_points": 100 * (rows["predict_int8_all"]["accuracy"] - rows["predict"]["accuracy"]) if "predict_int8_all" in rows else None,
     }
+    if "predict_onnx_int8" in rows:
+        onnx8, base = rows["predict_onnx_int8"], rows["predict"]
+        results["onnx"] = {
+            "route": "torch.onnx.export (torch.export) -> onnxruntime CPUExecutionProvider; int8: "
+                     "onnxruntime.quantization.quantize_dynamic, QInt8 weights per channel",
+            "export_seconds": exported.seconds,
+            "files_mb": {k: v / 1e6 for k, v in exported.files.items() if k.endswith(".onnx")},
+            "onnxruntime_threads": threads,
+            "int8_vs_pipeline": onnx8["reviews_per_second"] / rows["pipeline"]["reviews_per_second"] if "pipeline" in rows else None,
+            "int8_vs_predict_fp32": onnx8["reviews_per_second"] / base["reviews_per_second"],
+            "int8_accuracy_change_points": 100 * (onnx8["accuracy"] - base["accuracy"]),
+            "int8_label_agreement_with_predict_fp32": float((preds["predict_onnx_int8"] == preds["predict"]).mean()),
+            "fp32_vs_predict_fp32": rows["predict_onnx"]["reviews_per_second"] / base["reviews_per_second"] if "predict_onnx" in rows else None,
+            "fp32_label_agreement_with_predict_fp32": float((preds["predict_onnx"] == preds["predict"]).mean()) if "predict_onnx" in rows else None,
+        }
+    import shutil
+
+    shutil.rmtree(export_dir.parent, ignore_errors=True)
     results["goals"] = {
         "predict >= 2x pipeline as documented": results["predict_vs_pipeline"] >= 2,
         "int8 >= 1.5x fp32 predict with <= 1 point lost": (
             results["int8_vs_fp32"] is not None and results["int8_vs_fp32"] >= 1.5 and results["int8_accuracy_change_points"] >= -1
+        ),
+        "predict --backend onnx int8 >= 2x pipeline as documented with <= 1 point lost": bool(
+            results.get("onnx") and results["onnx"]["int8_vs_pipeline"] is not None
+            and results["onnx"]["int8_vs_pipeline"] >= 2 and results["onnx"]["int8_accuracy_change_points"] >= -1
         ),
     }
     _common.write_result(args.output, "inference", args, machine, results)

@@ -251,11 +251,11 @@ def export_onnx(
     """
     import time
 
-    from .modeling import load_model, read_json
+    from .modeling import load_model, read_json, resolve_model
     from .tokenization import load_tokenizer
 
     start = time.perf_counter()
-    model_dir = check_fine_tuned(model_dir)
+    model_dir = check_fine_tuned(resolve_model(str(model_dir)))  # "tiny" names the test model
     output = Path(output).expanduser()
     _prepare_output(output, model_dir)
     model = load_model(model_dir, device="cpu")

@@ -126,6 +126,7 @@ class SentimentClassifier:
         quantize: bool = False,
         precision: str = "auto",
         backend: str = "torch",
+        threads: int | None = None,
     ) -> "SentimentClassifier":
         """Load a model directory written by :func:`sentiment_lib.training.fine_tune` (or a hub name).
 
@@ -133,7 +134,8 @@ class SentimentClassifier:
         ``precision="auto"`` computes in bf16 where the hardware has it natively.
         ``backend="onnx"`` runs the model with ONNX Runtime on the CPU (float32, or int8 with
         ``quantize=True``); ``name_or_path`` may then also be a directory written by
-        ``sentiment-lib export`` (a PyTorch directory is exported once into the cache).
+        ``sentiment-lib export`` (a PyTorch directory is exported once into the cache);
+        ``threads`` sets ONNX Runtime's threads.
         """
         from pathlib import Path
 
@@ -143,7 +145,7 @@ class SentimentClassifier:
             raise SentimentLibError(f"Unknown backend {backend!r}.", hint=f"Use one of: {', '.join(BACKENDS)}.")
         if backend == "onnx":
             return OnnxSentimentClassifier.from_pretrained(
-                name_or_path, max_length=max_length, strategy=strategy, quantize=quantize)
+                name_or_path, max_length=max_length, strategy=strategy, quantize=quantize, threads=threads)
         path = resolve_model(name_or_path)
         settings_file = Path(path) / "training_config.json"
         settings = read_json(settings_file) if settings_file.is_file() else {}
@@ -266,8 +268,12 @@ class OnnxSentimentClassifier(SentimentClassifier):
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, *, max_length: int | None = None,  # type: ignore[override]
-                        strategy: str | None = None, quantize: bool = False, **_: Any) -> "OnnxSentimentClassifier":
-        """Load an export (or export a fine-tuned directory once into the cache) and open it."""
+                        strategy: str | None = None, quantize: bool = False, threads: int | None = None,
+                        **_: Any) -> "OnnxSentimentClassifier":
+        """Load an export (or export a fine-tuned directory once into the cache) and open it.
+
+        ``threads``: ONNX Runtime's intra-op threads (default: its own choice, the physical cores).
+        """
         import json
 
         from .export import OnnxLogits, onnx_path
@@ -278,7 +284,7 @@ class OnnxSentimentClassifier(SentimentClassifier):
         settings = json.loads((folder / "training_config.json").read_text())
         limit = config.get("max_position_embeddings") or 512
         return cls(
-            OnnxLogits(file),
+            OnnxLogits(file, threads=threads),
             load_tokenizer(str(folder)),
             {int(k): v for k, v in config["id2label"].items()},
             max_length=min(max_length or settings.get("max_length") or 512, limit),

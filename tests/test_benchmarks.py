@@ -74,7 +74,9 @@ def test_training_smoke(tmp_path):
 @pytest.mark.slow
 def test_inference_smoke(tmp_path):
     results = smoke("bench_inference", tmp_path)
-    assert {"pipeline", "pipeline_batched", "predict", "predict_int8", "predict_int8_all"} <= set(results["paths"])
+    assert {"pipeline", "pipeline_batched", "predict", "predict_int8", "predict_int8_all",
+            "predict_onnx", "predict_onnx_int8"} <= set(results["paths"])
+    assert results["onnx"]["int8_vs_pipeline"] > 0 and 0 <= results["onnx"]["int8_label_agreement_with_predict_fp32"] <= 1
     for row in results["paths"].values():
         assert row["reviews_per_second"] > 0 and 0 <= row["accuracy"] <= 1
     assert results["best_gflops"] > 0 and results["peak"]["gflops"] > 0
