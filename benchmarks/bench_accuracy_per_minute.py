@@ -194,6 +194,9 @@ def main(argv: list[str] | None = None) -> dict:
         "selection": f"validation accuracy on {VALIDATION_SIZE} stratified reviews held out of train (seed 42); no test review is seen before --final",
         "runs": rows,
         **({"final": previous["final"]} if "final" in previous else {}),
+        # every earlier test score stays on record: the test set is scored once per chosen run, and a
+        # reader must see each time it was looked at, not only the last
+        "earlier_finals": previous.get("earlier_finals", []),
     }
     names = ["smoke"] if args.smoke else (args.runs if args.runs is not None else ([] if args.final else list(GRID)))
     for name in names:
@@ -221,6 +224,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.smoke and where is None:
             print("smoke: no model kept, --final skipped", flush=True)
         else:
+            if "final" in results:
+                results["earlier_finals"].append(results["final"])
             results["final"] = final_test(chosen, where, 16 if args.smoke else args.final_test_size, args.smoke)
             print(json.dumps(results["final"]), flush=True)
     _common.write_result(args.output, "accuracy_per_minute", args, machine, results)

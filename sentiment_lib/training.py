@@ -30,11 +30,11 @@ from .runs import (
 
 PROFILES: dict[str, dict[str, Any]] = {
     # CPU-friendly: the run with the best validation accuracy within 10 CPU minutes on 2 cores in the
-    # accuracy grid (benchmarks/bench_accuracy_per_minute.py, book chapter 7): 5,000 balanced reviews,
-    # 128 tokens head+tail, 2 epochs; pooling and precision "auto" (mean pooling for the offline
+    # accuracy grid (benchmarks/bench_accuracy_per_minute.py, book chapter 7): 2,500 balanced reviews,
+    # 256 tokens head+tail, 2 epochs; pooling and precision "auto" (mean pooling for the offline
     # encoder, bf16 where the CPU has it natively).
     "quick": dict(
-        train_size=5000, validation_size=1000, test_size=2000, epochs=2.0, max_length=128,
+        train_size=2500, validation_size=1000, test_size=2000, epochs=2.0, max_length=256,
         batch_size=16, learning_rate=1e-4, truncation="head_tail",
     ),
     # The published recipe: all of train minus validation, 2 epochs, 512 tokens, lr 2e-5.
