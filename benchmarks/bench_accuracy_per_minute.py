@@ -47,6 +47,8 @@ GRID = {
     "cls_bf16_128_1000_2ep": _run("cls", "bf16", 128, 1000),
     "mean_bf16_128_1000_2ep": _run("mean", "bf16", 128, 1000),
     "mean_fp32_128_1000_2ep": _run("mean", "fp32", 128, 1000),
+    # the book's budget spent on longer reviews instead of more of them
+    "mean_bf16_256_500_2ep": _run("mean", "bf16", 256, 500),
     # candidates for the quick profile: about 10 CPU minutes with bf16
     "mean_bf16_256_2000_2ep": _run("mean", "bf16", 256, 2000),
     "mean_bf16_128_4000_2ep": _run("mean", "bf16", 128, 4000),
