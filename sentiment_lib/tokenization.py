@@ -17,6 +17,7 @@ Two padding strategies:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -40,11 +41,7 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
     >>> tok("A great film!")["input_ids"]               # doctest: +SKIP
     [101, 1037, 2307, 2143, 999, 102]
     """
-    from transformers import AutoTokenizer
-
     from .modeling import resolve_model
-
-    from pathlib import Path
 
     path = resolve_model(name_or_path)
     hint = (
@@ -59,7 +56,7 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
             hint="Copy the tokenizer files of the model back, or re-train (train saves them with the model).",
         )
     try:
-        return AutoTokenizer.from_pretrained(path)
+        return _tokenizer_class(local).from_pretrained(path)
     except Exception as err:  # OSError when missing; JSON or Rust errors when a file is corrupted
         detail = str(err).splitlines()[0][:200] if str(err) else ""
         names = [str(local / f) for f in TOKENIZER_FILES if (local / f).is_file()] if local.is_dir() else []
@@ -67,6 +64,25 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
             f"Could not load a tokenizer from {', '.join(names) or repr(path)} ({err.__class__.__name__}: {detail}).",
             hint="The file may be truncated or corrupted. " + hint,
         ) from None
+
+
+def _tokenizer_class(local: Path) -> Any:
+    """The class named in a local ``tokenizer_config.json``, else ``AutoTokenizer``.
+
+    ``AutoTokenizer`` reads the model's configuration to find the class, and that
+    imports torch (several seconds): a tokenizer alone does not need it. The class
+    named by the directory itself gives the same tokenizer without the detour.
+    """
+    import json
+
+    import transformers
+
+    try:
+        name = json.loads((local / "tokenizer_config.json").read_text()).get("tokenizer_class")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    cls = getattr(transformers, name, None) if isinstance(name, str) and name.isidentifier() else None
+    return cls if cls is not None and hasattr(cls, "from_pretrained") else transformers.AutoTokenizer
 
 
 def check_strategy(strategy: str) -> str:

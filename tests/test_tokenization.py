@@ -92,3 +92,25 @@ def test_padding_stats_counts_tokens():
     assert padding_stats([2, 4, 3, 1], batch_size=2, max_length=4) == {
         "real_tokens": 10, "uniform_tokens": 16, "dynamic_tokens": 14}
     assert padding_stats([2, 4, 3, 1], batch_size=2, max_length=4, sort_by_length=True)["dynamic_tokens"] == 12
+
+
+def test_load_tokenizer_needs_no_torch_and_matches_autotokenizer():
+    """The class named in tokenizer_config.json is used directly: same ids, and torch is not imported."""
+    import subprocess
+    import sys
+
+    from transformers import AutoTokenizer
+
+    from sentiment_lib.modeling import resolve_model
+
+    auto = AutoTokenizer.from_pretrained(resolve_model("tiny"))  # builds the tiny model's files first (with torch)
+    code = (
+        "import sys\n"
+        "from sentiment_lib.tokenization import load_tokenizer\n"
+        "tok = load_tokenizer('tiny')\n"
+        "print(type(tok).__name__, 'torch' in sys.modules, tok('A surprisingly good film!')['input_ids'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(maxsplit=2)
+    assert out[0] == type(auto).__name__
+    assert out[1] == "False", "loading a tokenizer imported torch"
+    assert out[2].strip() == str(auto("A surprisingly good film!")["input_ids"])
