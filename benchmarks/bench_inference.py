@@ -50,7 +50,7 @@ def useful_gflop(model, token_counts) -> float:
     """GFLOP of one forward pass over sequences of the given (unpadded) lengths."""
     import torch
 
-    config = model.config
+    config = getattr(model.config, "encoder", None) or model.config  # a mean-pooling model nests its encoder's
     layers = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layers")
     width = getattr(config, "hidden_size", None) or getattr(config, "dim")
     encoder = getattr(model, model.base_model_prefix)

@@ -32,8 +32,8 @@ async function loadClassifier() {
   env.allowLocalModels = true;
   env.localModelPath = new URL("models/", BASE).pathname; // a path: Transformers.js looks for local files by path
   env.backends.onnx.wasm.wasmPaths = { // never a CDN: the WebAssembly files copied beside this script
-    mjs: new URL("ort/ort-wasm-simd-threaded.asyncify.mjs", BASE).href,
-    wasm: new URL("ort/ort-wasm-simd-threaded.asyncify.wasm", BASE).href,
+    mjs: new URL("ort/ort-wasm-simd-threaded.mjs", BASE).href,
+    wasm: new URL("ort/ort-wasm-simd-threaded.wasm", BASE).href,
   };
   return pipeline("text-classification", MODEL, { dtype: "q8", device: "wasm" });
 }
@@ -59,6 +59,7 @@ function show(root, probabilities, milliseconds) {
       part.querySelector(".sd-bar-text").textContent = `${label} ${format(probabilities[label])}`;
     }
   }
+  root.querySelector(".sd-probs").textContent = labels.map((label) => `P(${label}) = ${format(probabilities[label])}`).join(", ");
   root.querySelector(".sd-bar").setAttribute(
     "aria-label", labels.map((label) => `${label} ${format(probabilities[label])}`).join(", "));
   root.querySelector(".sd-status").textContent =
