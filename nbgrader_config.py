@@ -42,3 +42,24 @@ c.Execute.iopub_timeout = 10
 # Code stub that replaces the solution regions in the student version.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback HTML (`nbgrader generate_feedback`): nbgrader's own "feedback" template with the course's
+# accessibility fixes (nbgrader_templates/feedback_accessible; README "Accessibility",
+# tests/test_feedback_accessibility.py). Setting template_name means also naming where nbgrader keeps
+# its templates (it only adds them itself when the option is unset). Where the course's templates
+# are missing (a course directory that copied this file alone), nbgrader's own template is used.
+try:
+    _templates = __import__("pathlib").Path(__file__).resolve().parent / "nbgrader_templates"  # noqa: F821
+except NameError:  # pragma: no cover - traitlets always sets __file__ for a config file
+    _templates = None
+if _templates is not None and (_templates / "feedback_accessible" / "feedback_accessible.html.j2").is_file():
+    import nbgrader as _nbgrader
+    from pathlib import Path as _Path
+
+    c.HTMLExporter.template_name = "feedback_accessible"
+    c.HTMLExporter.template_file = "feedback_accessible.html.j2"  # extends nbgrader's index.html.j2
+    c.HTMLExporter.extra_template_basedirs = [
+        str(_Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+        str(_templates),
+    ]
+    c.HTMLExporter.language_code = "en"

@@ -276,3 +276,48 @@ def test_colour_checker_flags_colour_only_wording(text):
                                   "The dashed line is the validation loss.", "Green Book (2018) is a film."])
 def test_colour_checker_leaves_other_wording(text):
     assert not colour_problems(text), text
+
+
+# --------------------------------------------------------------------------------------------
+# The feedback template (fast: nbconvert alone; the browser check of real feedback is
+# tests/test_feedback_accessibility.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _course_config():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+
+
+def test_config_selects_the_course_feedback_template():
+    html = _course_config().HTMLExporter
+    assert html.template_name == "feedback_accessible" and html.template_file == "feedback_accessible.html.j2"
+    assert html.language_code == "en"
+    dirs = [Path(d) for d in html.extra_template_basedirs]
+    assert (ROOT / "nbgrader_templates").resolve() in dirs
+    assert any((d / "feedback" / "index.html.j2").is_file() for d in dirs), "nbgrader's own feedback template"
+    conf = json.loads((ROOT / "nbgrader_templates" / "feedback_accessible" / "conf.json").read_text())
+    assert conf["base_template"] == "feedback"
+
+
+def test_course_feedback_template_renders_with_its_fixes():
+    import nbformat
+    from nbconvert.exporters import HTMLExporter
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Assignment 1\n\n## Task 1 — Clean (2 points)"),
+        nbformat.v4.new_code_cell("x = 1  # a comment", metadata={"nbgrader": {
+            "grade": True, "solution": False, "grade_id": "test-1", "points": 2, "score": 0}}),
+    ])
+    import nbgrader
+
+    config = _course_config()
+    # what nbgrader's GenerateFeedback adds: where bootstrap's CSS is
+    config.HTMLExporter.extra_template_paths = [
+        str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    resources = {"nbgrader": {"notebook": "01_data", "score": 0, "max_score": 2, "late_penalty": 0}}
+    body, _ = HTMLExporter(config=config).from_notebook_node(nb, resources=resources)
+    assert '<html lang="en">' in body and "<html>" not in body
+    assert "Added by the course" in body and "text-decoration: underline" in body  # the fixes' stylesheet
+    assert "(Score: 0.0 / 2.0)" in body and "Assignment 1" in body  # still nbgrader's feedback page
