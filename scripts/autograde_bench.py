@@ -111,6 +111,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("autograde_bench.json"))
     args = parser.parse_args()
     assignments = args.assignments.split(",")
+    load_at_start = __import__("os").getloadavg()
     with tempfile.TemporaryDirectory(prefix="agbench-") as tmp:
         template = build_class(Path(tmp) / "template", args.learners, assignments)
         runs = []
@@ -126,9 +127,12 @@ def main() -> int:
         ] + ([{"row_count": [len(runs[0]["csv"]), len(r["csv"])]}] if len(r["csv"]) != len(runs[0]["csv"]) else [])
     import os
 
+    from sentiment_lib.modeling import cpu_flags
+
     summary = {
         "learners": args.learners, "assignments": assignments, "cores": len(os.sched_getaffinity(0)),
-        "load_average_at_end": os.getloadavg(), "identical_csv": same,
+        "cpu_flags": sorted(set(cpu_flags()) & {"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "fma"}),
+        "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg(), "identical_csv": same,
         "runs": [{k: v for k, v in r.items() if k != "csv"} for r in runs],
         "csv_first_run": runs[0]["csv"],
     }
