@@ -68,3 +68,37 @@ def test_axe_core_is_pinned():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} must be pinned to one version, not {version!r}"
         entry = lock["packages"][f"node_modules/{name}"]
         assert entry["version"] == version and entry["integrity"].startswith("sha512-")
+
+
+def test_pandas_tables_lose_their_empty_header_cells_and_keep_the_others():
+    """Every table the book shows comes from pandas: plain, with a named index, two column levels, or a Styler."""
+    import re
+    import sys
+
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from table_headers import empty_headers_to_cells
+
+    frame = pd.DataFrame({"accuracy": [0.86, 0.83], "f1": [0.85, 0.82]}, index=["fine-tuned", "TF-IDF"])
+    columns = pd.MultiIndex.from_tuples([("validation", "accuracy"), ("test", "accuracy")])
+    tables = [
+        frame.to_html(),
+        frame.rename_axis("model").to_html(),
+        pd.DataFrame([[0.8, 0.9]], columns=columns).to_html(),
+        frame.style.format("{:.3f}").to_html(),
+        frame.rename_axis("model").style.format("{:.3f}").to_html(),
+    ]
+    for table in tables:
+        assert re.search(r"<th(?:\s[^>]*)?>\s*(&nbsp;)?\s*</th>", table), "pandas no longer writes empty header cells: drop the extension"
+        fixed = empty_headers_to_cells(table)
+        headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", fixed, re.DOTALL)
+        assert headers and all(re.sub(r"<[^>]+>|&nbsp;", "", h).strip() for h in headers), fixed
+        before = [h for h in re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", table, re.DOTALL) if re.sub(r"<[^>]+>|&nbsp;", "", h).strip()]
+        assert headers == before  # the headers with text are all kept, in order
+        assert fixed.count("<td") > table.count("<td")
+
+
+def test_table_extension_is_loaded_by_the_book():
+    config = (ROOT / "_config.yml").read_text()
+    assert "table_headers: _ext" in config

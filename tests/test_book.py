@@ -200,6 +200,15 @@ def test_chapter_pages_show_executed_output_and_figures(built_book, page):
 
 
 @pytest.mark.slow
+def test_no_table_has_an_empty_header_cell(built_book):
+    """axe's empty-table-header: a header cell with no text labels nothing (``_ext/table_headers.py``)."""
+    for page in OWN_CHAPTERS:
+        headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", page_html(page), re.DOTALL | re.IGNORECASE)
+        empty = [h for h in headers if not html.unescape(re.sub(r"<[^>]+>", "", h)).replace("\xa0", " ").strip()]
+        assert not empty, f"{page}: {len(empty)} of {len(headers)} table header cells have no text"
+
+
+@pytest.mark.slow
 def test_glued_numbers_are_filled_in(built_book):
     for page in OWN_CHAPTERS:
         text = page_html(page)
