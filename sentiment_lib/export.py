@@ -267,6 +267,7 @@ def export_onnx(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
+    tmp.chmod(0o755)  # mkdtemp's 0700 would hide the export from other users (a web server, a sandboxed kernel)
     try:
         (tmp / ONNX_DIR).mkdir()
         _export_graph(model, tmp / ONNX_DIR / FP32_FILE, opset=opset)
