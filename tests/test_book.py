@@ -471,6 +471,14 @@ def test_chapter_5_demo_predicts_in_the_browser_like_python(browser, served_book
     assert status["runtime"] and status["model"], f"the demo's files were not copied: {status['problems']}"
     assert status["model_bytes"] <= 30e6, f"the page downloads a {status['model_bytes'] / 1e6:.1f} MB model"
 
+    # A cold start, as a first-time reader has it: earlier tests may have opened this page, and
+    # Transformers.js keeps the model in the origin's Cache Storage (no request at all next time).
+    browser.get(f"{served_book}/index.html")  # same origin, no demo on the page
+    cleared = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "caches.keys().then(names => Promise.all(names.map(n => caches.delete(n)))).then(() => done(true), () => done(false));")
+    assert cleared, "could not clear the page's Cache Storage"
+    browser.execute_cdp_cmd("Network.clearBrowserCache", {})
     _requests(browser)  # forget the requests of earlier tests
     browser.get(f"{served_book}/{DEMO}.html")
     wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
