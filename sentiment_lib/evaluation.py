@@ -234,6 +234,14 @@ def reliability_table(y_true: Sequence[int], y_prob: Sequence[float], n_bins: in
     [[2.0, 0.5], [2.0, 1.0]]
     """
     y_true, y_prob = np.asarray(y_true), np.asarray(y_prob, dtype=float)
+    if len(y_true) == 0 or len(y_true) != len(y_prob):
+        raise SentimentLibError(f"Need one probability per label and at least one, got {len(y_true)} labels and "
+                                f"{len(y_prob)} probabilities.", hint="Pass the positive-class probability of each review.")
+    if int(n_bins) < 1:
+        raise SentimentLibError(f"n_bins must be at least 1, got {n_bins}.")
+    if np.isnan(y_prob).any() or y_prob.min() < 0 or y_prob.max() > 1:
+        raise SentimentLibError("Probabilities must lie in [0, 1].",
+                                hint="Pass probabilities (a softmax output), not logits.")
     pred = (y_prob >= 0.5).astype(int)
     confidence = np.where(pred == 1, y_prob, 1 - y_prob)
     edges = np.linspace(0.5, 1.0, n_bins + 1)

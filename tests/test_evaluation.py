@@ -162,6 +162,19 @@ def test_reliability_table_bins_every_review_once():
     assert table["n"].sum() == 300 and len(table) == 5
 
 
+@pytest.mark.parametrize("y,p,n_bins,what", [
+    ([], [], 10, "at least one"), ([0, 1], [0.2], 10, "2 labels and 1"), ([0, 1], [0.2, 0.7], 0, "n_bins"),
+    ([0, 1], [-1.3, 2.4], 10, "logits"), ([0, 1], [float("nan"), 0.4], 10, "[0, 1]"),
+])
+def test_calibration_refuses_bad_input_with_a_clear_error(y, p, n_bins, what):
+    from sentiment_lib.errors import SentimentLibError
+    from sentiment_lib.evaluation import expected_calibration_error
+
+    with pytest.raises(SentimentLibError, match=None) as caught:
+        expected_calibration_error(y, p, n_bins)
+    assert what in str(caught.value) + " " + str(getattr(caught.value, "hint", ""))
+
+
 @pytest.mark.parametrize("a,b", [(10.0, 3.0), (3.0, 10.0), (5.0, 5.2)])
 def test_compare_values_never_contradicts_the_numbers(a, b):
     from sentiment_lib.evaluation import compare_values

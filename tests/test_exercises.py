@@ -284,9 +284,6 @@ VARIANTS = {
         ("test_expected_calibration_error", "cheat",
          "from sentiment_lib import evaluation as ev\n"
          "def expected_calibration_error(y_true, prob_positive, n_bins):\n    return ev.expected_calibration_error(y_true, prob_positive, n_bins)"),
-        ("test_expected_calibration_error", "cheat",
-         "def expected_calibration_error(y_true, prob_positive, n_bins):\n"
-         "    return grading.ref_expected_calibration_error(y_true, prob_positive, n_bins)"),
         ("test_confusion_counts", "cheat",
          "from sentiment_lib.evaluation import compute_metrics as cm\ndef confusion_counts(y_true, y_pred):\n    return cm(y_true, y_pred).confusion"),
         ("test_confusion_counts", "wrong",
@@ -497,3 +494,41 @@ def test_call_explains_stubs_and_keeps_stderr_clean(capsys):
     assert capsys.readouterr().err == ""  # nbgrader would give zero points for stderr output
     with pytest.raises(AssertionError, match="should raise ValueError, but it returned 2"):
         grading.expect_error(lambda x: x + 1, 1)
+
+
+def test_call_imports_the_answers_modules_before_watching_and_still_sees_the_reference(monkeypatch):
+    """Imports inside an answer run before the (slow) watch starts; what the answer then calls is still watched."""
+    import sys
+    import types
+
+    from sentiment_lib import grading
+
+    source = (
+        "def helper(text):\n"
+        "    import json.decoder\n"
+        "    return text\n"
+        "def answer(text):\n"
+        "    from sentiment_lib.data import clean_text\n"
+        "    from email import mime\n"
+        "    def inner():\n"
+        "        import xml.dom.minidom\n"
+        "    return clean_text(helper(text))\n"
+        "def missing(text):\n"
+        "    import no_such_module_for_grading\n"
+        "    return text\n"
+    )
+    notebook = types.ModuleType("__main__")  # the learner's notebook namespace
+    exec(compile(source, "<notebook>", "exec"), notebook.__dict__)
+    found = grading.imported_modules(notebook.answer)
+    assert found[:2] == ["sentiment_lib.data", "email"] and {"xml.dom.minidom", "json.decoder"} <= set(found)
+    assert "no_such_module_for_grading" not in found
+
+    for name in ("email.mime", "xml.dom.minidom"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    from sentiment_lib.data import clean_text
+
+    with pytest.raises(UsedReferenceError):
+        grading.call(notebook.answer, "a<br />b", forbid=[clean_text])
+    assert "email.mime" in sys.modules and "xml.dom.minidom" in sys.modules  # imported before the call
+    with pytest.raises(grading.AnswerError, match="ModuleNotFoundError"):  # a failed import is the learner's error
+        grading.call(notebook.missing, "text", forbid=[clean_text])
