@@ -532,3 +532,28 @@ def test_call_imports_the_answers_modules_before_watching_and_still_sees_the_ref
     assert "email.mime" in sys.modules and "xml.dom.minidom" in sys.modules  # imported before the call
     with pytest.raises(grading.AnswerError, match="ModuleNotFoundError"):  # a failed import is the learner's error
         grading.call(notebook.missing, "text", forbid=[clean_text])
+
+
+@pytest.mark.parametrize("imported_first", [True, False])
+def test_quiet_silences_transformers_and_datasets_whether_imported_before_or_after(imported_first):
+    """quiet() must not import transformers itself (a notebook that never uses it would pay for it), yet keep stderr clean."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+{"import transformers, datasets" if imported_first else ""}
+from sentiment_lib import grading
+grading.quiet()
+assert ("transformers" in sys.modules) == {imported_first}, "quiet() imported transformers"
+from sentiment_lib.data import load_imdb
+from sentiment_lib.modeling import build_model
+from sentiment_lib.tokenization import load_tokenizer
+build_model("tiny", seed=0)                                     # a "Loading weights" progress bar
+load_tokenizer("offline")(["word " * 900])                      # a "longer than the maximum" warning
+load_imdb()["train"].select(range(20)).map(lambda b: {{"n": len(b["text"])}})  # a Map progress bar
+print("done")
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip().endswith("done"), run.stderr[-2000:]
+    assert run.stderr == "", run.stderr[-2000:]
