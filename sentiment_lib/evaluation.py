@@ -17,6 +17,17 @@ from .errors import SentimentLibError
 LABELS = ("negative", "positive")
 
 
+def _one_per_label(y_true: Sequence[int], values: Sequence[Any], what: str = "prediction", dtype: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` and ``values`` as arrays, or a clear error when there are none or their lengths differ."""
+    y_true, values = np.asarray(y_true), np.asarray(values, dtype=dtype)
+    if len(y_true) == 0:
+        raise SentimentLibError("No examples to evaluate.", hint=f"Pass at least one label and one {what} per label.")
+    if len(y_true) != len(values):
+        plural = "probabilities" if what == "probability" else f"{what}s"
+        raise SentimentLibError(f"{len(y_true)} labels but {len(values)} {plural}.", hint=f"Pass one {what} per label.")
+    return y_true, values
+
+
 @dataclass
 class EvalResult:
     """Classification metrics of one model on one set of reviews.
@@ -63,12 +74,7 @@ def compute_metrics(
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support, roc_auc_score
 
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    if len(y_true) == 0:
-        raise SentimentLibError("No examples to evaluate.", hint="Pass at least one label and prediction.")
-    if len(y_true) != len(y_pred):
-        raise SentimentLibError(f"{len(y_true)} labels but {len(y_pred)} predictions.", hint="Pass one prediction per label.")
+    y_true, y_pred = _one_per_label(y_true, y_pred)
     precision, recall, f1, _ = precision_recall_fscore_support(
         y_true, y_pred, average="binary", pos_label=1, zero_division=0
     )
@@ -130,9 +136,7 @@ def accuracy_interval(y_true: Sequence[int], y_pred: Sequence[int], confidence: 
     >>> round(low, 3), round(high, 3)
     (0.826, 0.945)
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if len(y_true) == 0 or len(y_true) != len(y_pred):
-        raise SentimentLibError(f"Need one prediction per label, got {len(y_true)} labels and {len(y_pred)} predictions.")
+    y_true, y_pred = _one_per_label(y_true, y_pred)
     return proportion_interval(int((y_true == y_pred).sum()), len(y_true), confidence)
 
 
@@ -233,10 +237,7 @@ def reliability_table(y_true: Sequence[int], y_prob: Sequence[float], n_bins: in
     >>> reliability_table([1, 0, 1, 0], [0.9, 0.2, 0.6, 0.55], n_bins=2)[["n", "accuracy"]].values.tolist()
     [[2.0, 0.5], [2.0, 1.0]]
     """
-    y_true, y_prob = np.asarray(y_true), np.asarray(y_prob, dtype=float)
-    if len(y_true) == 0 or len(y_true) != len(y_prob):
-        raise SentimentLibError(f"Need one probability per label and at least one, got {len(y_true)} labels and "
-                                f"{len(y_prob)} probabilities.", hint="Pass the positive-class probability of each review.")
+    y_true, y_prob = _one_per_label(y_true, y_prob, "probability", dtype=float)
     if int(n_bins) < 1:
         raise SentimentLibError(f"n_bins must be at least 1, got {n_bins}.")
     if np.isnan(y_prob).any() or y_prob.min() < 0 or y_prob.max() > 1:

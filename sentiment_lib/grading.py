@@ -297,12 +297,11 @@ def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) ->
         if event == "call" and frame.f_code in codes:
             used.append(codes[frame.f_code])
 
-    if codes:
-        with contextlib.redirect_stderr(sys.stdout):
-            _preimport(func)
     previous = sys.getprofile()
     previous_thread = threading.getprofile() if hasattr(threading, "getprofile") else None
     if codes:
+        with contextlib.redirect_stderr(sys.stdout):
+            _preimport(func)  # the watch would slow the answer's imports, which are not the learner's work
         sys.setprofile(watch)
         threading.setprofile(watch)
     try:

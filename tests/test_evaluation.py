@@ -163,7 +163,7 @@ def test_reliability_table_bins_every_review_once():
 
 
 @pytest.mark.parametrize("y,p,n_bins,what", [
-    ([], [], 10, "at least one"), ([0, 1], [0.2], 10, "2 labels and 1"), ([0, 1], [0.2, 0.7], 0, "n_bins"),
+    ([], [], 10, "at least one"), ([0, 1], [0.2], 10, "2 labels but 1 probabilities"), ([0, 1], [0.2, 0.7], 0, "n_bins"),
     ([0, 1], [-1.3, 2.4], 10, "logits"), ([0, 1], [float("nan"), 0.4], 10, "[0, 1]"),
 ])
 def test_calibration_refuses_bad_input_with_a_clear_error(y, p, n_bins, what):
