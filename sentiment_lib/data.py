@@ -286,6 +286,50 @@ def clean_dataset(dataset: Any) -> Any:
     return dataset.map(lambda batch: {"text": [clean_text(t) for t in batch["text"]]}, batched=True)
 
 
+def duplicate_counts(train: Any, test: Any) -> dict[str, int]:
+    """Count exact copies of reviews: within each split, and between train and test.
+
+    IMDB has them: 123 test reviews have a copy in train, 96 train rows and 199 test
+    rows repeat another row of their own split. A review on both sides of a split
+    inflates the score measured on the other side.
+
+    Examples
+    --------
+    >>> import datasets
+    >>> train = datasets.Dataset.from_dict({"text": ["a", "b", "b", "c"], "label": [0, 1, 1, 0]})
+    >>> test = datasets.Dataset.from_dict({"text": ["c", "d", "d"], "label": [0, 1, 1]})
+    >>> duplicate_counts(train, test)
+    {'train_rows_in_test': 1, 'train_repeats': 1, 'test_repeats': 1}
+    """
+    train_texts = pd.Series(train["text"])
+    test_texts = pd.Series(test["text"])
+    return {
+        "train_rows_in_test": int(train_texts.isin(set(test_texts)).sum()),
+        "train_repeats": int(train_texts.duplicated().sum()),
+        "test_repeats": int(test_texts.duplicated().sum()),
+    }
+
+
+def drop_leaked_duplicates(train: Any, test: Any) -> Any:
+    """Drop train rows that copy a test review, and repeats within train (first copy kept).
+
+    Run before the validation split, so that no text lands on two sides of any
+    split. The test split is left as published (its own repeats are only reported
+    by :func:`duplicate_counts`).
+
+    Examples
+    --------
+    >>> import datasets
+    >>> train = datasets.Dataset.from_dict({"text": ["a", "b", "b", "c"], "label": [0, 1, 1, 0]})
+    >>> test = datasets.Dataset.from_dict({"text": ["c"], "label": [0]})
+    >>> drop_leaked_duplicates(train, test)["text"]
+    ['a', 'b']
+    """
+    texts = pd.Series(train["text"])
+    keep = ~(texts.isin(set(test["text"])) | texts.duplicated())
+    return train if keep.all() else train.select(np.flatnonzero(keep.to_numpy()))
+
+
 def prepare_splits(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -297,9 +341,10 @@ def prepare_splits(
 ) -> Any:
     """Load IMDB and return balanced ``train``, ``validation`` and ``test`` splits.
 
-    Validation is carved out of train (stratified) before any subsampling, so
-    the same reviews are held out whatever ``train_size`` is. ``None`` sizes keep
-    everything (shuffled).
+    Train rows that copy a test review, and repeats within train, are dropped first
+    (:func:`drop_leaked_duplicates`), so no text is on two sides. Validation is then
+    carved out of train (stratified) before any subsampling, so the same reviews are
+    held out whatever ``train_size`` is. ``None`` sizes keep everything (shuffled).
 
     Examples
     --------
@@ -310,7 +355,7 @@ def prepare_splits(
     import datasets
 
     imdb = load_imdb(data_dir)
-    parts = train_validation_split(imdb["train"], validation_size, seed=seed)
+    parts = train_validation_split(drop_leaked_duplicates(imdb["train"], imdb["test"]), validation_size, seed=seed)
     splits = datasets.DatasetDict(
         {
             "train": balanced_subset(parts["train"], train_size, seed=seed, what="training"),

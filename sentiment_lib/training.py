@@ -333,7 +333,10 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     finally:
         transformers.logging.set_verbosity(verbosity)
     train_seconds = time.perf_counter() - start
+    logged = len(trainer.state.log_history)
     best = trainer.evaluate()  # the best checkpoint is loaded at the end
+    # that re-evaluation of the reloaded best checkpoint is logged at the last step: it is not a point of the curve
+    del trainer.state.log_history[logged:]
     validation = {k.removeprefix("eval_"): v for k, v in best.items() if k.removeprefix("eval_") in ("accuracy", "precision", "recall", "f1", "roc_auc", "loss")}
 
     model_dir = staging / "model"
@@ -400,9 +403,13 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
 def learning_curve(log_history: list[dict[str, Any]]) -> Any:
     """Training loss per step and validation metrics per evaluation, as two DataFrames.
 
+    One row per evaluation: a second evaluation logged at the same step (older runs logged
+    the re-evaluation of the reloaded best checkpoint there) is not a point of the curve.
+
     Examples
     --------
-    >>> train, val = learning_curve([{"step": 1, "loss": 0.7}, {"step": 2, "eval_f1": 0.8, "eval_loss": 0.5}])
+    >>> train, val = learning_curve([{"step": 1, "loss": 0.7}, {"step": 2, "eval_f1": 0.8, "eval_loss": 0.5},
+    ...                              {"step": 2, "eval_f1": 0.9, "eval_loss": 0.4}])
     >>> train["loss"].tolist(), val["f1"].tolist()
     ([0.7], [0.8])
     """
@@ -414,7 +421,10 @@ def learning_curve(log_history: list[dict[str, Any]]) -> Any:
         for h in log_history
         if "eval_loss" in h
     ]
-    return train, pd.DataFrame(evals)
+    val = pd.DataFrame(evals)
+    if len(val):
+        val = val.drop_duplicates("step", keep="first").reset_index(drop=True)
+    return train, val
 
 
 def diagnose_learning_curve(log_history: list[dict[str, Any]]) -> str:

@@ -150,3 +150,45 @@ def test_dataset_statistics_counts_words_and_tokens(tokenizer):
     assert stats.loc["neg", "reviews"] == 2 and stats.loc["all", "reviews"] == 3
     assert stats.loc["pos", "mean_words"] == 2
     assert stats.loc["pos", "mean_tokens"] == 4  # [CLS] good film [SEP]
+
+
+def _leaky_dir(tmp_path):
+    """A data directory whose train split repeats rows and copies test reviews."""
+    train = pd.DataFrame({"text": [f"train review {i}" for i in range(40)] + ["shared a", "shared b", "train review 3"],
+                          "label": [i % 2 for i in range(40)] + [0, 1, 1]})
+    test = pd.DataFrame({"text": ["shared a", "shared b"] + [f"test review {i}" for i in range(20)] + ["test review 0"],
+                         "label": [0, 1] + [i % 2 for i in range(20)] + [0]})
+    train.to_parquet(tmp_path / "train.parquet")
+    test.to_parquet(tmp_path / "test.parquet")
+    return tmp_path
+
+
+def test_duplicates_are_counted_and_train_copies_dropped(tmp_path):
+    from sentiment_lib.data import drop_leaked_duplicates, duplicate_counts
+
+    imdb = load_imdb(_leaky_dir(tmp_path))
+    assert duplicate_counts(imdb["train"], imdb["test"]) == {"train_rows_in_test": 2, "train_repeats": 1, "test_repeats": 1}
+    kept = drop_leaked_duplicates(imdb["train"], imdb["test"])
+    assert len(kept) == 40 and duplicate_counts(kept, imdb["test"])["train_rows_in_test"] == 0
+
+
+def test_no_text_is_on_two_sides_of_the_splits(tmp_path):
+    splits = prepare_splits(_leaky_dir(tmp_path), train_size=None, validation_size=10, clean=False, seed=0)
+    sides = {name: set(split["text"]) for name, split in splits.items()}
+    assert not sides["train"] & sides["validation"]
+    assert not sides["train"] & sides["test"] and not sides["validation"] & sides["test"]
+    assert len(splits["train"]) + len(splits["validation"]) == 40          # 3 rows dropped from 43
+    assert len(splits["test"]) == 23                                        # the test split stays as published
+
+
+@pytest.mark.slow
+def test_real_imdb_has_no_text_on_two_sides(imdb_dir):
+    from sentiment_lib.data import duplicate_counts
+
+    imdb = load_imdb(imdb_dir)
+    counts = duplicate_counts(imdb["train"], imdb["test"])
+    assert counts == {"train_rows_in_test": 123, "train_repeats": 96, "test_repeats": 199}
+    splits = prepare_splits(imdb_dir, train_size=None, validation_size=1000, test_size=None, clean=False)
+    train, val, test = (set(splits[k]["text"]) for k in ("train", "validation", "test"))
+    assert not train & val and not train & test and not val & test
+    assert len(splits["train"]) + len(splits["validation"]) == 25_000 - 123 - 96

@@ -87,9 +87,9 @@ def launch(kind: str, args: list[str], *, module: bool = True, timeout: int = 24
 
 
 def eval_entries(log_history: list[dict]) -> dict[int, dict]:
-    """Validation metrics by step (the last entry, the best checkpoint re-evaluated, is left out)."""
+    """Validation metrics by step, one entry per evaluation."""
     entries = [h for h in log_history if "eval_loss" in h]
-    return {h["step"]: {k: h[k] for k in EVAL_KEYS} for h in entries[:-1]}
+    return {h["step"]: {k: h[k] for k in EVAL_KEYS} for h in entries}
 
 
 def assert_close(a: dict, b: dict, tol: float, discrete_tol: float = 0.0) -> None:

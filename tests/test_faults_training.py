@@ -81,9 +81,9 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> s
 
 
 def eval_entries(log_history: list[dict]) -> dict[int, dict]:
-    """Validation metrics by step (the last entry, the best checkpoint re-evaluated, is left out)."""
+    """Validation metrics by step, one entry per evaluation."""
     entries = [h for h in log_history if "eval_loss" in h]
-    return {h["step"]: {k: h[k] for k in EVAL_KEYS if k in h} for h in entries[:-1]}
+    return {h["step"]: {k: h[k] for k in EVAL_KEYS if k in h} for h in entries}
 
 
 def assert_close(a: dict, b: dict, tol: float) -> None:

@@ -122,7 +122,10 @@ def test_fine_tune_writes_a_reloadable_model(tiny_run):
 def test_learning_curve_has_one_evaluation_per_epoch(tiny_run):
     _, result = tiny_run
     train, val = learning_curve(result.log_history)
-    assert len(train) >= 2 and len(val) >= 2 and {"f1", "accuracy"} <= set(val.columns)
+    assert len(train) >= 2 and {"f1", "accuracy"} <= set(val.columns)
+    evals = [h for h in result.log_history if "eval_loss" in h]
+    assert len(evals) == len(val) == 2          # 2 epochs: 2 evaluations, no re-evaluation row at the last step
+    assert val["step"].is_unique and val["step"].tolist() == [4, 8]
 
 
 def test_existing_output_is_never_overwritten_silently(tiny_run, small_splits):
