@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 RESULTS = BENCH / "results"
-SCRIPTS = ["bench_tokenization", "bench_training", "bench_inference", "bench_accuracy_per_minute"]
+SCRIPTS = ["bench_tokenization", "bench_training", "bench_inference", "bench_accuracy_per_minute", "bench_full_profile"]
 
 
 def run_script(name: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:
@@ -111,3 +111,11 @@ def test_committed_results(name):
     assert data["benchmark"] == name
     assert data["smoke"] is False, "the committed results must come from a full run"
     assert data["machine"]["cores"] >= 1 and data["results"]
+
+
+@pytest.mark.slow
+def test_full_profile_smoke(tmp_path):
+    results = smoke("bench_full_profile", tmp_path, "--keep-dir", str(tmp_path / "model"))
+    assert results["test_samples"] == 64 and results["train_samples"] == 64
+    assert 0 <= results["fine_tuned"]["accuracy"] <= 1 and 0 <= results["tfidf_bigrams"]["test_accuracy"] <= 1
+    assert results["verdict"] and results["duplicates_in_data"]["train_rows_in_test"] >= 0
