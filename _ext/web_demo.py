@@ -97,6 +97,6 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
 
 
 def setup(app: Any) -> dict:
-    app.add_config_value("web_demo_model_dir", "_build/models/quick-web", "html")
+    app.add_config_value("web_demo_model_dir", "_build/models/book-web", "html")
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

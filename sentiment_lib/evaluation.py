@@ -176,21 +176,44 @@ class PairedComparison:
         """Accuracy of A minus accuracy of B."""
         return self.accuracy_a - self.accuracy_b
 
-    def verdict(self, name_a: str = "A", name_b: str = "B", alpha: float = 0.05) -> str:
-        """A sentence that says only what the numbers support.
+    def verdict(self, name_a: str = "A", name_b: str = "B") -> str:
+        """A sentence that says only what the numbers support, graded by the strength of the evidence.
+
+        No single p-value is a cliff: below 0.01 the evidence is strong, below 0.05 moderate, below
+        0.10 weak (the difference is named, but not called established), above that the two are
+        within noise of each other.
 
         Examples
         --------
         >>> compare_paired([1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 1]).verdict("fine-tuning", "TF-IDF")
         'fine-tuning and TF-IDF are within noise of each other (accuracy 1.000 vs 0.750 on 4 reviews; McNemar p = 1.00)'
+        >>> PairedComparison(0.86, 0.84, 30, 16, 0.054, 1000).verdict("A", "B")
+        'A is ahead of B by 2.0 points, but the evidence is weak (accuracy 0.860 vs 0.840 on 1,000 reviews; McNemar p = 0.05): not established'
         """
         stats = (f"accuracy {self.accuracy_a:.3f} vs {self.accuracy_b:.3f} on {self.n:,} reviews; "
                  f"McNemar p = {self.p_value:.2g}" if self.p_value < 0.01 else
                  f"accuracy {self.accuracy_a:.3f} vs {self.accuracy_b:.3f} on {self.n:,} reviews; McNemar p = {self.p_value:.2f}")
-        if self.p_value >= alpha:
+        if self.p_value >= 0.10 or self.difference == 0:
             return f"{name_a} and {name_b} are within noise of each other ({stats})"
         better, worse = (name_a, name_b) if self.difference > 0 else (name_b, name_a)
-        return f"{better} is more accurate than {worse} by {abs(self.difference) * 100:.1f} points ({stats})"
+        points = f"{abs(self.difference) * 100:.1f} points"
+        if self.p_value >= 0.05:
+            return f"{better} is ahead of {worse} by {points}, but the evidence is weak ({stats}): not established"
+        strength = "strong" if self.p_value < 0.01 else "moderate"
+        return f"{better} is more accurate than {worse} by {points} ({strength} evidence: {stats})"
+
+    @property
+    def evidence(self) -> str:
+        """``"strong"``, ``"moderate"``, ``"weak"`` or ``"none"``: how far McNemar's p-value supports a difference.
+
+        Examples
+        --------
+        >>> PairedComparison(0.9, 0.8, 100, 0, 1e-30, 1000).evidence
+        'strong'
+        """
+        if self.p_value >= 0.10 or self.difference == 0:
+            return "none"
+        return "weak" if self.p_value >= 0.05 else "moderate" if self.p_value >= 0.01 else "strong"
 
 
 def compare_paired(y_true: Sequence[int], pred_a: Sequence[int], pred_b: Sequence[int]) -> PairedComparison:
@@ -282,6 +305,36 @@ def brier_score(y_true: Sequence[int], y_prob: Sequence[float]) -> float:
     from sklearn.metrics import brier_score_loss
 
     return float(brier_score_loss(np.asarray(y_true), np.asarray(y_prob, dtype=float)))
+
+
+def bootstrap_interval(
+    statistic: Any, y_true: Sequence[int], *probabilities: Sequence[float],
+    n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile bootstrap interval (``scipy.stats.bootstrap``) for a score of the reviews, resampled together.
+
+    ``statistic(y_true, *probabilities)`` is any score of the reviews: an ECE, a Brier score, or the
+    difference of two scores on the same reviews (then the interval of the difference is paired).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> p = np.clip(y * 0.7 + rng.normal(0.15, 0.1, 400), 0, 1)
+    >>> low, high = bootstrap_interval(brier_score, y, p, n_resamples=200)
+    >>> low < brier_score(y, p) < high
+    True
+    """
+    from scipy.stats import bootstrap
+
+    y = np.asarray(y_true)
+    probs = [np.asarray(p, dtype=float) for p in probabilities]
+    if any(len(p) != len(y) for p in probs) or len(y) < 2:
+        raise SentimentLibError(
+            f"Need at least 2 reviews and one probability per review: {len(y)} labels, {[len(p) for p in probs]} probabilities.")
+    result = bootstrap((np.arange(len(y)),), lambda idx: statistic(y[idx], *(p[idx] for p in probs)), vectorized=False,
+                       n_resamples=n_resamples, confidence_level=confidence, method="percentile", random_state=seed)
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def fit_temperature(y_true: Sequence[int], probabilities: Any) -> float:

@@ -498,7 +498,7 @@ def test_chapter_5_demo_predicts_in_the_browser_like_python(browser, served_book
 
     export = ROOT / CONFIG["sphinx"]["config"]["web_demo_model_dir"]
     int8 = SentimentClassifier.from_pretrained(export, backend="onnx", quantize=True)
-    fp32 = SentimentClassifier.from_pretrained(ROOT / "_build" / "models" / "quick", device="cpu", precision="fp32")
+    fp32 = SentimentClassifier.from_pretrained(ROOT / "_build" / "models" / "book", device="cpu", precision="fp32")
     for answer, text in ((positive, POSITIVE), (negative, NEGATIVE)):
         python = int8.predict([text])[0]
         assert answer["label"] == python.label == fp32.predict([text])[0].label
