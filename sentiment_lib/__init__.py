@@ -3,13 +3,22 @@
 One module per chapter of the course:
 
 ==================  ============================================================
-``data``            load IMDB, stratified validation split, balanced subsets, cleaning
-``tokenization``    fast tokenizers, head / head+tail truncation, dynamic padding
-``modeling``        pretrained encoder + new head; offline and tiny models
-``training``        a hand-written loop, then ``Trainer`` (``fine_tune``)
-``evaluation``      accuracy, precision, recall, F1, ROC-AUC, figures, errors
-``inference``       ``SentimentClassifier``: predict new reviews
-``baseline``        untrained head, TF-IDF + logistic regression, comparison table
+``data``            ch. 1: load IMDB, drop copies across splits, stratified validation split, cleaning
+``tokenization``    ch. 2: fast tokenizers, head / head+tail truncation, dynamic padding
+``modeling``        ch. 3: pretrained encoder + new head; offline and tiny models; devices, precision
+``pooling``         ch. 3: the mean-pooling sequence classifier (saved with models that use it)
+``runs``            ch. 3: run directories, checkpoints, several processes (torchrun)
+``training``        ch. 3: a hand-written loop, then ``Trainer`` (``fine_tune``); the profiles
+``evaluation``      ch. 4: accuracy, precision, recall, F1, ROC-AUC, intervals, McNemar, calibration
+``inference``       ch. 5: ``SentimentClassifier``: predict new reviews (PyTorch or ONNX Runtime)
+``quantization``    ch. 5/7: int8 dynamic quantization of the linear layers
+``export``          ch. 5: ONNX export (fp32 and int8) for ONNX Runtime and the browser
+``baseline``        ch. 6: untrained head, TF-IDF + logistic regression, comparison table
+``claims``          the book: every judging sentence is glued, guarded (``holds``) or sourced
+``figures``         colour-blind-safe palette, figures shown with their alt text
+``grading``         the exercises' hidden-test helpers (nbgrader)
+``cli``             the ``sentiment-lib`` command line (``__main__``: ``python -m sentiment_lib``)
+``errors``          ``SentimentLibError``: a message and a hint, never a deep traceback
 ==================  ============================================================
 """
 
