@@ -9,7 +9,8 @@ the kernel has no network at all, not even the host's loopback). Inside the sand
 * the whole file system is read-only; the course folder (``solutions/``, ``source/``, the
   gradebook, ``submitted/``, ``autograded/``, every other learner), the user's home and the
   repository the course library comes from are replaced by empty folders; only the Python
-  installation, the course library, the data and model cache are put back, read-only;
+  installation, the course library, the data and model cache are put back, read-only, wherever
+  they are (under ``/tmp`` too): the mounts are applied shallowest first (``mount_plan``);
 * the kernel's working folder is a size-limited in-memory copy of the submission's working
   folder, and ``/tmp`` is a private size-limited in-memory folder; nothing the kernel writes
   reaches the disk;
