@@ -11,11 +11,15 @@ other, with the grader's rights. This script grades each submission
   ``autograde_sandbox.py``); without ``bwrap`` it refuses to grade unless ``--no-sandbox``;
 * puts a memory (address-space) and a file-size limit on nbgrader and the kernel, and a
   wall-clock limit on each submission;
-* records each outcome in ``.autograde/ASSIGNMENT/STUDENT.json`` (``ok`` or ``error`` with the
-  reason, the duration, a checksum of the submission) with the log beside it; a re-run skips
+* first, always, grades the instructor's solution and the released notebook of each assignment in
+  the same sandbox, limits and environment (``autograde_preflight.py``): unless they get full
+  marks and zero, it says which assignment, cell and error, and grades nothing (exit status 2);
+* records each outcome in ``.autograde/ASSIGNMENT/STUDENT.json`` (``ok``; ``error`` with the
+  reason; ``environment error`` when a cell the learner cannot edit, such as the setup, failed;
+  the duration, a checksum of the submission) with the log beside it; a re-run skips
   exactly the submissions recorded ``ok`` for an unchanged submission and grades the rest, so after
   a kill every learner ends with one grade; exit status 1 when any submission could not be
-  graded, and the summary names them;
+  graded or had an environment error, and the summary names them;
 * shows a progress bar (done/total, submissions per minute, time left) and ends with a summary;
 * ``--shard I/N`` grades only the learners of shard I (stable by learner id), so that N machines
   sharing one PostgreSQL gradebook (``--db-url postgresql+psycopg2://...``) grade a class together.
@@ -37,7 +41,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import time
@@ -47,9 +50,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the autograde_* modules beside this file
 
 from autograde_db import GradebookCoordinator, course_db_url, parse_shard, shard_of  # noqa: E402
-from autograde_runner import Job, Limits, Pool, preload_nbgrader  # noqa: E402
+from autograde_preflight import PREFLIGHT_DIR, MakeJob, environment_errors, preflight  # noqa: E402
+from autograde_runner import Job, Limits, Pool, error_reason, preload_nbgrader  # noqa: E402
 
 STATUS_DIR = ".autograde"
+ENVIRONMENT_ERROR = "environment error"  # the status of a submission whose setup failed
 
 
 def submission_digest(folder: Path) -> str:
@@ -83,15 +88,6 @@ def write_status(root: Path, assignment: str, student: str, status: dict) -> Non
 
 def students_of(root: Path, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
-
-
-def error_reason(log: str) -> str:
-    """The most telling lines of an nbgrader log that ended in failure."""
-    lines = log.splitlines()
-    reasons = [l.strip() for l in lines if re.search(r"(Error|Exception|died|not appear to be JSON):? ", l) and "WARNING" not in l]
-    errors = [l.strip() for l in lines if "| ERROR]" in l]
-    picked = list(dict.fromkeys(reasons[-3:] + errors[-3:]))
-    return " / ".join(picked)[-800:] or (lines[-1] if lines else "no output")
 
 
 def is_done(root: Path, assignment: str, student: str, digest: str) -> bool:
@@ -129,6 +125,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--disk-gb", type=float, default=1.0, help="sandbox: space for the files a kernel writes (GiB, in memory; default 1)")
     parser.add_argument("--max-procs", type=int, default=256, help="sandbox: processes a kernel may run (default 256)")
     parser.add_argument("--cpu-seconds", type=int, default=1800, help="sandbox: CPU seconds a kernel may use (default 1800)")
+    parser.add_argument("--blank-score", action="append", default=[], metavar="ASSIGNMENT=POINTS",
+                        help="pre-flight: the score the released notebook of ASSIGNMENT must get (default 0; repeatable)")
     parser.add_argument("--regrade", action="store_true", help="grade every submission again, even those recorded as ok")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (the per-submission lines stay)")
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -138,6 +136,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         argv, extra = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
     args.nbgrader_args = extra
+    try:
+        args.blank_scores = {a: float(points) for a, points in (item.split("=", 1) for item in args.blank_score)}
+    except ValueError:
+        parser.error(f"--blank-score {args.blank_score}: give ASSIGNMENT=POINTS, e.g. 01_data=0")
     return args
 
 
@@ -221,6 +223,100 @@ class Progress:
             self.bar.close()
 
 
+def job_maker(root: Path, args: argparse.Namespace, sandbox) -> MakeJob:
+    """``make_job(course, assignment, student, db_url, slot)``: the ``nbgrader autograde`` job of
+    one submission, in its sandbox, with the limits and options of this run. The same for a
+    learner (``course`` is the course root) and for the pre-flight (a scratch course)."""
+
+    def make_job(course: Path, assignment: str, student: str, db_url: str, slot: int) -> Job:
+        scratch = course != root
+        log = course / "logs" / f"{assignment}-{student}.log" if scratch else status_path(root, assignment, student).with_suffix(".log")
+        # the outputs are in by the time the kernel is shut down: stop it at once instead of
+        # waiting for a graceful exit
+        argv = ["autograde", assignment, "--student", student, "--force", f"--CourseDirectory.db_url={db_url}",
+                "--Execute.shutdown_kernel=immediate"] + ([f"--CourseDirectory.root={course}"] if scratch else [])
+        env: dict[str, str] = {}
+        data = {"slot": slot, "private": None, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if sandbox is not None:
+            sandbox_env, sandbox_args, data["private"] = sandbox.prepare(course / "autograded" / student / assignment, slot)
+            env.update(sandbox_env)
+            argv += sandbox_args
+        return Job(key=(assignment, student), argv=argv + list(args.nbgrader_args), cwd=root, log=log, env=env, data=data)
+
+    return make_job
+
+
+def run_preflight(root: Path, args: argparse.Namespace, todo: list[dict], pool: Pool, make_job: MakeJob) -> int | None:
+    """Grade the solution and released notebook of every assignment to grade; 2 when one did not
+    score full marks and zero (the message says which, where and why), else None."""
+    assignments = [a for a in args.assignments if any(t["assignment"] == a for t in todo)]
+    print(f"pre-flight: grading the instructor's solution and the released notebook of {', '.join(assignments)} "
+          f"(in {PREFLIGHT_DIR}/)", flush=True)
+    start = time.monotonic()
+    problems = preflight(root, assignments, pool, make_job, args.blank_scores)
+    if not problems:
+        print(f"pre-flight: full marks and zero, as they must be ({time.monotonic() - start:.0f} s)", flush=True)
+        return None
+    print("error: pre-flight failed, nothing was graded. In the same sandbox, limits and environment as the "
+          "learners, the instructor's solution must get full marks and the released notebook zero:\n"
+          + "\n".join(f"  {problem}" for problem in problems)
+          + "\nFix the environment (or the notebook), then run the same command again.", file=sys.stderr, flush=True)
+    return 2
+
+
+def outcome(root: Path, job: Job, code: int, reason: str | None) -> tuple[str, str | None]:
+    """``(status, reason)`` of a finished job: ``ok``; ``error`` (not graded: nbgrader failed or
+    the wall-clock limit stopped it); or ``environment error`` (graded, but a cell the learner
+    cannot edit failed, so the grade says nothing about the learner)."""
+    if code != 0 or reason is not None:
+        text = job.log.read_text(encoding="utf-8", errors="replace") if job.log.exists() else ""
+        return "error", reason or error_reason(text)
+    assignment, student = job.key
+    setup = environment_errors(root / "autograded" / student / assignment)
+    if setup:
+        return ENVIRONMENT_ERROR, ("; ".join(setup[:3]) + ": a cell the learner cannot edit failed, so the grade "
+                                   "is not the learner's; fix the environment and run again")
+    return "ok", None
+
+
+def finish(root: Path, args: argparse.Namespace, book: GradebookCoordinator, sandbox, job: Job, code: int,
+           reason: str | None, seconds: float) -> dict:
+    """Record a finished submission (status file, shared record, lock) and return its status."""
+    item = job.data
+    if item["private"] is not None:
+        shutil.rmtree(item["private"], ignore_errors=True)
+    state, why = outcome(root, job, code, reason)
+    status = {
+        "assignment": item["assignment"], "student": item["student"], "status": state,
+        "returncode": code, "reason": why, "seconds": round(seconds, 1), "started_at": item["started_at"],
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "worker": book.worker, "jobs": args.jobs, "sandbox": sandbox is not None,
+        "submission_sha256": item["digest"], "log": str(job.log.relative_to(root)),
+    }
+    write_status(root, item["assignment"], item["student"], status)
+    if state == "ok":
+        book.record(item["assignment"], item["student"], item["digest"], seconds)
+    book.unlock(item["assignment"], item["student"])
+    return status
+
+
+def summarize(results: list[dict], graded: list[dict], skipped: list[dict], elapsed: float, jobs: int) -> None:
+    """The closing lines: how many were graded, the slowest, and every submission not ``ok``."""
+    failed = [r for r in results if r["status"] != "ok"]
+    environment = [r for r in failed if r["status"] == ENVIRONMENT_ERROR]
+    print(f"{len(results) - len(failed)} of {len(results)} submissions graded "
+          f"({len(skipped)} already graded before; {len(graded)} graded now in {elapsed:.0f} s"
+          + (f", {len(graded) / elapsed * 3600:.0f} per hour with --jobs {jobs}" if graded and elapsed > 0 else "")
+          + f"; {len(failed)} errors" + (f", {len(environment)} of them environment errors" if environment else "")
+          + ").", flush=True)
+    slowest = sorted(graded, key=lambda r: -r["seconds"])[:3]
+    if slowest:
+        print("slowest: " + ", ".join(f"{r['assignment']} {r['student']} {r['seconds']} s" for r in slowest), flush=True)
+    for r in failed:
+        label = "ENVIRONMENT ERROR" if r["status"] == ENVIRONMENT_ERROR else "NOT GRADED"
+        print(f"{label}: {r['assignment']} {r['student']}: {r['reason']} (log: {r['log']})", flush=True)
+
+
 def run(root: Path, args: argparse.Namespace) -> int:
     from autograde_sandbox import SandboxUnavailable
 
@@ -245,22 +341,29 @@ def run(root: Path, args: argparse.Namespace) -> int:
     for old in skipped:
         where = "" if old["skipped"] == "here" else f" by {old['skipped']}"
         print(f"{old['assignment']} {old['student']}: already graded{where}, skipped", flush=True)
+    preload_nbgrader()
+    limits = Limits(int(args.memory_gb * 2**30) or None, int(args.file_gb * 2**30) or None, args.student_timeout)
+    pool = Pool(args.jobs, limits)
+    make_job = job_maker(root, args, sandbox)
+    if todo and (stop := run_preflight(root, args, todo, pool, make_job)) is not None:
+        book.close()
+        return stop
     try:
         if todo:
             book.register_students(sorted({t["student"] for t in todo}))
     except Exception as error:  # noqa: BLE001 - the database refused the writes
         return fail(f"cannot register the learners in the gradebook {db_url.split('@')[-1]}: {str(error).splitlines()[0]}")
-    preload_nbgrader()
+    return grade(root, args, book, sandbox, pool, make_job, todo, skipped)
 
-    limits = Limits(int(args.memory_gb * 2**30) or None, int(args.file_gb * 2**30) or None, args.student_timeout)
-    pool = Pool(args.jobs, limits)
+
+def grade(root: Path, args: argparse.Namespace, book: GradebookCoordinator, sandbox, pool: Pool, make_job: MakeJob,
+          todo: list[dict], skipped: list[dict]) -> int:
+    """Grade the submissions of ``todo``, ``--jobs`` at a time; the exit status."""
     pending = list(todo)
     free_slots = list(range(args.jobs))
-    waiting_since: float | None = None
 
     def take() -> Job | None:
         """The next submission whose lock this worker gets (another machine may hold some)."""
-        nonlocal waiting_since
         for i, item in enumerate(pending):
             if book.graded_elsewhere(item["assignment"], item["student"], item["digest"]) and not args.regrade:
                 pending.pop(i)
@@ -272,28 +375,11 @@ def run(root: Path, args: argparse.Namespace) -> int:
                     book.unlock(item["assignment"], item["student"])
                     item["skip"] = True
                     return take()
-                waiting_since = None
-                return start(item)
+                book.forget(item["assignment"], item["student"])
+                job = make_job(root, item["assignment"], item["student"], book.child_url, free_slots.pop(0))
+                job.data = item | job.data
+                return job
         return None
-
-    def start(item: dict) -> Job:
-        a, s = item["assignment"], item["student"]
-        book.forget(a, s)
-        log = status_path(root, a, s).with_suffix(".log")
-        # the outputs are in by the time the kernel is shut down: stop it at once instead of
-        # waiting for a graceful exit
-        argv = ["autograde", a, "--student", s, "--force", f"--CourseDirectory.db_url={book.child_url}",
-                "--Execute.shutdown_kernel=immediate"]
-        env: dict[str, str] = {}
-        item["slot"] = free_slots.pop(0)
-        item["private"] = None
-        if sandbox is not None:
-            sandbox_env, sandbox_args, private = sandbox.prepare(root / "autograded" / s / a, item["slot"])
-            env.update(sandbox_env)
-            argv += sandbox_args
-            item["private"] = private
-        item["started_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return Job(key=(a, s), argv=argv + list(args.nbgrader_args), cwd=root, log=log, env=env, data=item)
 
     progress = Progress(len(todo), not args.no_progress)
     results = list(skipped)
@@ -302,60 +388,30 @@ def run(root: Path, args: argparse.Namespace) -> int:
     try:
         while True:
             for job, code, reason, seconds in pool.drain(take):
-                item = job.data
-                free_slots.append(item["slot"])
-                if item["private"] is not None:
-                    shutil.rmtree(item["private"], ignore_errors=True)
-                text = job.log.read_text(encoding="utf-8", errors="replace") if job.log.exists() else ""
-                ok = code == 0 and reason is None
-                status = {
-                    "assignment": item["assignment"], "student": item["student"], "status": "ok" if ok else "error",
-                    "returncode": code, "reason": None if ok else (reason or error_reason(text)),
-                    "seconds": round(seconds, 1), "started_at": item["started_at"],
-                    "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "worker": book.worker, "jobs": args.jobs, "sandbox": sandbox is not None,
-                    "submission_sha256": item["digest"], "log": str(job.log.relative_to(root)),
-                }
-                write_status(root, item["assignment"], item["student"], status)
-                if ok:
-                    book.record(item["assignment"], item["student"], item["digest"], seconds)
-                book.unlock(item["assignment"], item["student"])
+                free_slots.append(job.data["slot"])
+                status = finish(root, args, book, sandbox, job, code, reason, seconds)
                 graded.append(status)
                 results.append(status)
-                tail = "" if ok else f" -- {status['reason']} (log: {status['log']})"
+                tail = "" if status["status"] == "ok" else f" -- {status['reason']} (log: {status['log']})"
                 progress.line(f"{status['assignment']} {status['student']}: {status['status']} in {status['seconds']} s{tail}")
-            skipped_now = [t for t in todo if t.get("skip") and not t.get("reported")]
-            for item in skipped_now:
+            for item in [t for t in todo if t.get("skip") and not t.get("reported")]:
                 item["reported"] = True
                 progress.line(f"{item['assignment']} {item['student']}: already graded by another worker, skipped")
                 results.append({"assignment": item["assignment"], "student": item["student"], "status": "ok"})
             if not pending:
                 break
-            # every remaining submission is locked by another worker: wait for it, then look again
-            waiting_since = waiting_since or time.monotonic()
-            time.sleep(1.0)
+            time.sleep(1.0)  # every remaining submission is locked by another worker: wait, then look again
     except KeyboardInterrupt:
         interrupted = True
         pool.kill_all()
     finally:
         progress.close()
         book.close()
-
-    failed = [r for r in results if r["status"] != "ok"]
-    elapsed = time.monotonic() - progress.start
-    print(f"{len(results) - len(failed)} of {len(results)} submissions graded "
-          f"({len(skipped)} already graded before; {len(graded)} graded now in {elapsed:.0f} s"
-          + (f", {len(graded) / elapsed * 3600:.0f} per hour with --jobs {args.jobs}" if graded and elapsed > 0 else "")
-          + f"; {len(failed)} errors).", flush=True)
-    slowest = sorted(graded, key=lambda r: -r["seconds"])[:3]
-    if slowest:
-        print("slowest: " + ", ".join(f"{r['assignment']} {r['student']} {r['seconds']} s" for r in slowest), flush=True)
-    for r in failed:
-        print(f"NOT GRADED: {r['assignment']} {r['student']}: {r['reason']} (log: {r['log']})", flush=True)
+    summarize(results, graded, skipped, time.monotonic() - progress.start, args.jobs)
     if interrupted:
         print("interrupted: run the same command again to grade what is left", flush=True)
         return 130
-    return 1 if failed else 0
+    return 1 if any(r["status"] != "ok" for r in results) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

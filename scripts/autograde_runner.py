@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import resource
 import signal
 import sys
@@ -57,6 +58,15 @@ def preload_nbgrader() -> None:
     import nbgrader.preprocessors  # noqa: F401
     import nbclient  # noqa: F401
     import jupyter_client.manager  # noqa: F401
+
+
+def error_reason(log: str) -> str:
+    """The most telling lines of an nbgrader log that ended in failure."""
+    lines = log.splitlines()
+    reasons = [l.strip() for l in lines if re.search(r"(Error|Exception|died|not appear to be JSON):? ", l) and "WARNING" not in l]
+    errors = [l.strip() for l in lines if "| ERROR]" in l]
+    picked = list(dict.fromkeys(reasons[-3:] + errors[-3:]))
+    return " / ".join(picked)[-800:] or (lines[-1] if lines else "no output")
 
 
 def apply_limits(limits: Limits) -> None:

@@ -9,7 +9,8 @@ the kernel has no network at all, not even the host's loopback). Inside the sand
 * the whole file system is read-only; the course folder (``solutions/``, ``source/``, the
   gradebook, ``submitted/``, ``autograded/``, every other learner), the user's home and the
   repository the course library comes from are replaced by empty folders; only the Python
-  installation, the course library, the data and model cache are put back, read-only;
+  installation, the course library, the data and model cache are put back, read-only, wherever
+  they are (under ``/tmp`` too): the mounts are applied shallowest first (``mount_plan``);
 * the kernel's working folder is a size-limited in-memory copy of the submission's working
   folder, and ``/tmp`` is a private size-limited in-memory folder; nothing the kernel writes
   reaches the disk;
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KERNEL_NAME = "autograde-sandbox"
+# replaced by private in-memory folders in every sandbox (/dev/shm: POSIX semaphores, for joblib)
+SANDBOX_TMPFS = (Path("/tmp"), Path("/dev/shm"))
 SANDBOX_UID_BASE = 61000  # as root: slot i runs its kernel as uid/gid 61000 + i
 INSTALL_HINT = (
     "the grading sandbox needs bubblewrap (`bwrap`): install it with `sudo apt-get install bubblewrap` "
@@ -122,8 +125,10 @@ class Sandbox:
         return sorted({p for p in paths if p != Path("/") and p.exists()}, key=lambda p: len(p.parts))
 
     def visible_paths(self) -> list[Path]:
-        """What is put back read-only inside hidden folders: Python, the library, data, caches."""
-        paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), *(_library_paths()), *self.expose}
+        """What is put back read-only inside masked folders: Python and its packages (also a
+        user's site-packages), the library, data, caches."""
+        packages = [Path(p).resolve() for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]
+        paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), *packages, *(_library_paths()), *self.expose}
         if self.model_cache() is not None:
             paths.add(self.model_cache())
         real = Path(os.path.realpath(sys.executable))
@@ -135,6 +140,51 @@ class Sandbox:
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/.kernel.json"]
         return self.command_argv(workdir, private, slot, kernel, connection_file="{connection_file}")
 
+    def mount_plan(self) -> list[tuple[str, Path, Path | None]]:
+        """The folders the sandbox masks and shows again, in the order bwrap must apply them.
+
+        Each entry is ``("mask", path, None)`` (an empty in-memory folder over ``path``) or
+        ``("show", path, source)`` (``source``, read-only, at ``path``). ``/tmp``, ``/dev/shm``
+        and :meth:`hidden_paths` are masked; every path the kernel needs (:meth:`visible_paths`)
+        that lies inside a masked folder is shown again, wherever it is: under ``/tmp``, in a
+        hidden (dot) folder, in the masked home folder. Shallower paths go first, so a deeper
+        mount always wins: a folder the kernel needs inside a masked one is seen, and the course
+        stays masked even inside a folder that is shown (a data folder that holds the course).
+        """
+        masks = [*SANDBOX_TMPFS, *self.hidden_paths()]
+        cache = self.model_cache()
+        plan: list[tuple[str, Path, Path | None]] = [("mask", path, None) for path in masks]
+        for path in self.visible_paths():
+            if any(path == m or m in path.parents for m in masks):
+                source = self.cache_copy if self.cache_copy is not None and path == cache else path
+                plan.append(("show", path, source))
+        return sorted(plan, key=lambda entry: (len(entry[1].parts), entry[0] != "mask", str(entry[1])))
+
+    def mount_args(self, made: set[Path]) -> list[str]:
+        """bwrap options of :meth:`mount_plan`, with traversable (0755) folders down to each path;
+        ``made`` collects the folders that exist in the sandbox afterwards."""
+        args: list[str] = []
+        for kind, path, source in self.mount_plan():
+            args += self.parents(path, made)
+            made.add(path)
+            if kind == "mask":
+                size = self.tmp_bytes if path == Path("/tmp") else (64 * 2**20 if path == Path("/dev/shm") else None)
+                args += ["--perms", "1777" if path in SANDBOX_TMPFS else "0755"]
+                args += (["--size", str(size)] if size else []) + ["--tmpfs", str(path)]
+            else:
+                args += ["--ro-bind", str(source), str(path)]
+        return args
+
+    @staticmethod
+    def parents(path: Path, made: set[Path]) -> list[str]:
+        """Traversable (0755) folders down to ``path`` (bwrap would make them 0700)."""
+        out = []
+        for parent in reversed(path.parents):
+            if parent not in made:
+                made.add(parent)
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
     def command_argv(self, workdir: Path, private: Path, slot: int, command: list[str],
                      connection_file: str | None = None) -> list[str]:
         """``command`` in the sandbox of the submission in ``workdir`` (its copy is the cwd)."""
@@ -145,29 +195,10 @@ class Sandbox:
         unshare = (["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
                    if os.geteuid() == 0 else ["--unshare-all"])
         args = [self.bwrap, "--die-with-parent", "--new-session", *unshare, "--ro-bind", "/", "/",
-                "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp",
-                "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/dev/shm"]  # POSIX semaphores (joblib)
-        for path in self.hidden_paths():
-            args += ["--tmpfs", str(path)]
-        made: set[Path] = {Path("/"), Path("/tmp"), *self.hidden_paths()}
-
-        def parents(path: Path) -> list[str]:
-            """Traversable (0755) folders down to ``path``: bwrap would make them 0700."""
-            out = []
-            for parent in reversed(path.parents):
-                if parent not in made:
-                    made.add(parent)
-                    out += ["--perms", "0755", "--dir", str(parent)]
-            return out
-
-        cache = self.model_cache()
-        if self.cache_copy is not None and cache is not None:
-            args += parents(cache) + ["--ro-bind", str(self.cache_copy), str(cache)]
-        for path in self.visible_paths():
-            if self.cache_copy is not None and path == cache:
-                continue
-            if any(path == h or h in path.parents for h in self.hidden_paths()):
-                args += parents(path) + ["--ro-bind", str(path), str(path)]
+                "--dev", "/dev", "--proc", "/proc"]
+        made: set[Path] = {Path("/")}
+        args += self.mount_args(made)
+        parents = lambda path: self.parents(path, made)  # noqa: E731
         args += parents(runtime) + ["--bind", str(runtime), str(runtime), "--ro-bind", str(workdir), "/tmp/.submission"]
         args += parents(workdir) + ["--perms", "1777", "--size", str(self.disk_bytes), "--tmpfs", str(workdir),
                                     "--chdir", str(workdir), "--clearenv"]
@@ -176,6 +207,9 @@ class Sandbox:
         # notebooks skip slow demonstration cells with it); this spec serves only autograde
         if self.model_cache() is not None:  # the same cache, even where it was found under $HOME
             env["SENTIMENT_CACHE"] = str(self.model_cache())
+        data = env.get("SENTIMENT_DATA_DIR")
+        if data and Path(data).exists():  # the folder shown, not a link or a relative path to it
+            env["SENTIMENT_DATA_DIR"] = str(Path(data).resolve())
         env.update(NBGRADER_EXECUTION="autograde", HOME="/tmp", MPLCONFIGDIR="/tmp/.matplotlib", PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
                    TMPDIR="/tmp", XDG_CACHE_HOME="/tmp/.cache")
         for key, value in sorted(env.items()):

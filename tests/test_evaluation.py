@@ -206,3 +206,14 @@ def test_compare_values_without_ratio_gives_only_the_words():
     assert compare_values(0.9, 0.8, spread_a=(0.88, 0.92), spread_b=(0.77, 0.83), **words) == "higher than"
     assert compare_values(0.8, 0.9, spread_a=(0.77, 0.83), spread_b=(0.88, 0.92), **words) == "lower than"
     assert compare_values(0.85, 0.84, spread_a=(0.82, 0.88), spread_b=(0.81, 0.87), **words) == "within noise of"
+
+
+def test_a_confidence_on_an_edge_opens_its_bin():
+    """0.5 + b*w is the first confidence of bin b, as exercise 04 states (issue 25): with 10 bins,
+    0.6 is in 0.60–0.65, where floor division ((0.6 - 0.5) // 0.05 == 1.0) would put it one bin low."""
+    from sentiment_lib.evaluation import expected_calibration_error, reliability_table
+
+    table = reliability_table([1, 0], [0.6, 0.62], n_bins=10)
+    assert table.loc["0.60–0.65", "n"] == 2
+    assert expected_calibration_error([1, 0], [0.6, 0.62], 10) == pytest.approx(0.11)
+    assert expected_calibration_error([0, 1, 0], [0.3, 0.28, 0.26], 10) == pytest.approx(0.16 / 3)

@@ -111,3 +111,58 @@ if cache and os.path.isdir(cache):  # the model cache is written private (700): 
     assert "sees" not in out, out
     assert "net closed" in out and "disk full 28" in out, out  # ENOSPC
     assert not (work / "big").exists() and (course / "gradebook.db").read_bytes() == b"secret"
+
+
+def _layout(tmp_path: Path, name: str, home: Path) -> tuple[Path, Path, Path]:
+    """``(course, data, cache)`` for a layout: under /tmp (pytest's tmp_path), or ``home``, a
+    folder in the home folder, which the sandbox masks."""
+    places = {
+        "beside": (tmp_path / "main", tmp_path / "shared" / "data" / "imdb", tmp_path / "main" / ".cache" / "sentiment_lib"),
+        "hidden": (tmp_path / "course", tmp_path / "x" / ".hidden" / "imdb", tmp_path / "y" / ".hidden" / "cache"),
+        "home": (tmp_path / "course", home / "data" / "imdb", home / ".cache" / "sentiment_lib"),
+        "course_in_data": (tmp_path / "data" / "course", tmp_path / "data", tmp_path / "cache"),
+    }
+    course, data, cache = places[name]
+    for folder in (course / "solutions", data, cache):
+        folder.mkdir(parents=True, exist_ok=True)
+    (course / "solutions" / "secret.txt").write_text("hidden tests")
+    (data / "train.parquet").write_text("reviews")
+    (cache / "model.bin").write_text("weights")
+    return course, data, cache
+
+
+@pytest.fixture
+def in_home():
+    """A temporary folder in the real home folder (the one the sandbox masks), removed afterwards."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=".autograde-test-", dir=Path.home()))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("layout", ["beside", "hidden", "home", "course_in_data"])
+def test_the_kernel_sees_data_and_cache_wherever_they_are(tmp_path, monkeypatch, in_home, layout):
+    """The data and the model cache under /tmp (the sandbox's /tmp is private), in a dot folder,
+    in the masked home folder: each is readable in the sandbox, and the course stays hidden, even
+    inside the data folder. (Before the mounts were ordered by depth, /tmp hid them.)"""
+    course, data, cache = _layout(tmp_path, layout, in_home)
+    monkeypatch.setenv("SENTIMENT_DATA_DIR", str(data))
+    monkeypatch.setenv("SENTIMENT_CACHE", str(cache))
+    work = course / "autograded" / "alice" / "01_data"
+    work.mkdir(parents=True)
+    box = sb.Sandbox(course_root=course, disk_bytes=8 * 2**20, tmp_bytes=8 * 2**20, max_procs=64, cpu_seconds=60)
+    (tmp_path / "p" / "runtime").mkdir(parents=True)
+    probe = f"""
+import os
+print("data", open(os.path.join(os.environ["SENTIMENT_DATA_DIR"], "train.parquet")).read())
+print("cache", open(os.path.join(os.environ["SENTIMENT_CACHE"], "model.bin")).read())
+print("course", "seen" if os.path.exists({str(course / 'solutions' / 'secret.txt')!r}) else "hidden")
+import sentiment_lib
+print("library ok")
+"""
+    argv = box.command_argv(work, tmp_path / "p", 3, [sys.executable, "-c", probe])
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:4] == ["data reviews", "cache weights", "course hidden", "library ok"], proc.stdout

@@ -173,13 +173,26 @@ ANSWERS = [
     ("expected_calibration_error", "wrong", "0.5 counted as negative", _ECE.replace("pred = (p >= 0.5)", "pred = (p > 0.5)")),
     ("expected_calibration_error", "wrong", "no error for empty input", _ECE.replace("len(y) == 0 or ", "").replace("return float(total / len(y))", "return float(total / max(len(y), 1))")),
     ("expected_calibration_error", "right", "the definition, as written", _ECE),
-    ("expected_calibration_error", "right", "bins by integer division, a loop",
+    ("expected_calibration_error", "wrong", "bins by floor division (c - 0.5) // w: 0.6 with 10 bins in bin 1, not 2",
+     _ECE.replace("which = np.clip(np.digitize(conf, edges[1:-1]), 0, n_bins - 1)",
+                  "which = np.minimum(((conf - 0.5) // (0.5 / n_bins)).astype(int), n_bins - 1)")),
+    ("expected_calibration_error", "wrong", "bins by integer division int((c - 0.5) / w): a confidence on an edge lands one bin low",
      "def expected_calibration_error(y_true, prob_positive, n_bins):\n"
      "    if len(y_true) == 0 or len(y_true) != len(prob_positive):\n        raise ValueError('need matching, non-empty inputs')\n"
      "    bins = {}\n"
      "    for y, p in zip(y_true, prob_positive):\n"
      "        pred = 1 if p >= 0.5 else 0\n        c = p if pred else 1 - p\n"
      "        b = min(int((c - 0.5) / (0.5 / n_bins)), n_bins - 1)\n"
+     "        bins.setdefault(b, []).append((pred == y, c))\n"
+     "    n = len(y_true)\n"
+     "    return float(sum(len(v) / n * abs(sum(h for h, _ in v) / len(v) - sum(c for _, c in v) / len(v)) for v in bins.values()))"),
+    ("expected_calibration_error", "right", "a loop, counting the edges at or below each confidence",
+     "def expected_calibration_error(y_true, prob_positive, n_bins):\n"
+     "    if len(y_true) == 0 or len(y_true) != len(prob_positive):\n        raise ValueError('need matching, non-empty inputs')\n"
+     "    bins = {}\n"
+     "    for y, p in zip(y_true, prob_positive):\n"
+     "        pred = 1 if p >= 0.5 else 0\n        c = p if pred else 1 - p\n"
+     "        b = sum(c >= 0.5 + k * (0.5 / n_bins) for k in range(1, n_bins))\n"
      "        bins.setdefault(b, []).append((pred == y, c))\n"
      "    n = len(y_true)\n"
      "    return float(sum(len(v) / n * abs(sum(h for h, _ in v) / len(v) - sum(c for _, c in v) / len(v)) for v in bins.values()))"),
