@@ -48,7 +48,7 @@ EVALUATIVE = (
 TERMS = (
     "at most", "best checkpoint", "best model", "best_model", "lower-cased", "most confident", "left behind",
     "model behind", "best validation accuracy", "at its best", "at their best", "slowest and fastest",
-    "fastest batch size", "the fastest of which",
+    "fastest batch size", "the fastest of which", "worst cases",
 )
 _EVALUATIVE = re.compile(r"(?<!\w)(?:" + "|".join(EVALUATIVE) + r")(?!\w)|^(?:yes|no)\b\s*[.:,!]", re.IGNORECASE)
 _GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`[^`]*`")
@@ -132,10 +132,11 @@ def normalise(text: str) -> str:
     return " ".join(text.replace("`", "").split())
 
 
-def prose_of(markdown: str) -> list[str]:
+def prose_of(markdown: str, keep_breaks: bool = False) -> list[str]:
     """The prose of a markdown cell as lines: code blocks, directive options and HTML dropped.
 
     Admonitions (```` ```{admonition} ````) keep their text; fenced code (```` ```python ````) does not.
+    ``keep_breaks=True`` keeps an empty string where a paragraph ends.
 
     Examples
     --------
@@ -155,7 +156,9 @@ def prose_of(markdown: str) -> list[str]:
             continue
         if stripped:
             lines.append(stripped)
-    return lines
+        elif lines and lines[-1]:
+            lines.append("")  # a paragraph break
+    return lines if keep_breaks else [line for line in lines if line]
 
 
 def sentences_of(markdown: str) -> list[str]:
@@ -167,9 +170,14 @@ def sentences_of(markdown: str) -> list[str]:
     ['It is fast.', 'It is *also* cheap, e.g. here.', '- One item', '- Two']
     """
     blocks: list[str] = []
-    for line in prose_of(markdown):
-        starts_block = (not blocks or re.match(r"^([-*+]|\d+\.|\||#+)\s", line)
+    new_paragraph = True
+    for line in prose_of(markdown, keep_breaks=True):
+        if not line:
+            new_paragraph = True
+            continue
+        starts_block = (new_paragraph or re.match(r"^([-*+]|\d+\.|\||#+)\s", line)
                         or blocks[-1].startswith(("|", "#")))
+        new_paragraph = False
         if starts_block:
             blocks.append(line)
         else:

@@ -373,11 +373,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     finally:
         transformers.logging.set_verbosity(verbosity)
     train_seconds = time.perf_counter() - start
-    logged = len(trainer.state.log_history)
-    best = trainer.evaluate()  # the best checkpoint is loaded at the end
-    # that re-evaluation of the reloaded best checkpoint is logged at the last step: it is not a point of the curve
-    del trainer.state.log_history[logged:]
-    validation = {k.removeprefix("eval_"): v for k, v in best.items() if k.removeprefix("eval_") in ("accuracy", "precision", "recall", "f1", "roc_auc", "loss")}
+    validation = best_evaluation(trainer)
 
     model_dir = staging / "model"
     trainer.save_model(str(model_dir))  # model + tokenizer (processing_class); only the main process writes
@@ -405,6 +401,27 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     files = {"training_config.json": settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
     metrics = finish_run(model_dir, output, staging, files)  # the main process's metrics, in every process
     return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
+
+
+def best_evaluation(trainer: Any) -> dict[str, float]:
+    """The validation scores of the checkpoint the ``Trainer`` kept (``load_best_model_at_end``).
+
+    They are read from the evaluation logged at that checkpoint's step: evaluating the reloaded model
+    again would cost a pass over the validation set for the same numbers (and older versions of this
+    library logged that re-evaluation as a second point at the last step). Without a logged
+    evaluation (a run shorter than ``eval_steps``), the model is evaluated once, unlogged.
+    """
+    keep = ("accuracy", "precision", "recall", "f1", "roc_auc", "loss")
+    checkpoint = Path(trainer.state.best_model_checkpoint or "").name
+    step = int(checkpoint.rsplit("-", 1)[-1]) if checkpoint.startswith("checkpoint-") else None
+    logged = [h for h in trainer.state.log_history if "eval_loss" in h and h.get("step") == step]
+    if logged:
+        entry = logged[0]
+    else:
+        before = len(trainer.state.log_history)
+        entry = trainer.evaluate()
+        del trainer.state.log_history[before:]   # not a point of the learning curve
+    return {k.removeprefix("eval_"): v for k, v in entry.items() if k.removeprefix("eval_") in keep}
 
 
 def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
@@ -539,5 +556,5 @@ def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
 
 __all__ = [
     "PROFILES", "TrainConfig", "TrainResult", "make_config", "validate_config", "train_one_epoch", "evaluate_loop",
-    "batches_for", "fine_tune", "train_or_load", "learning_curve", "diagnose_learning_curve", "plot_learning_curve", "load_metrics",
+    "batches_for", "fine_tune", "best_evaluation", "train_or_load", "learning_curve", "diagnose_learning_curve", "plot_learning_curve", "load_metrics",
 ]

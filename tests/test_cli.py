@@ -78,7 +78,7 @@ def test_compare_markdown_and_json(model_dir):
 @pytest.mark.parametrize(
     "args, fragments",
     [
-        (["train", "--profile", "fastest"], ["Unknown profile", "quick, full"]),
+        (["train", "--profile", "fastest"], ["Unknown profile", "quick, book, full"]),
         (["train", "--model", "tiny", "--truncation", "middle"], ["Unknown truncation strategy", "head_tail"]),
         (["train", "--model", "tiny", "--train-size", "30000"], ["only", "available"]),
         (["train", "--model", "tiny", "--data-dir", "/no/such/dir"], ["does not exist", "SENTIMENT_DATA_DIR"]),

@@ -59,7 +59,7 @@ def test_no_profile_means_the_quick_profile(monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"profile": "fastest"}, "quick, full"),
+        ({"profile": "fastest"}, "quick, book, full"),
         ({"truncation": "middle"}, "head, head_tail"),
         ({"learning_rate": 0}, "learning_rate"),
         ({"batch_size": 0}, "batch_size"),
