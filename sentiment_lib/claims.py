@@ -241,6 +241,11 @@ def guards_of(code: str) -> list[str]:
     return found
 
 
+def _cells(notebook: str | os.PathLike) -> list[dict[str, Any]]:
+    with open(notebook, encoding="utf-8") as handle:
+        return json.load(handle)["cells"]
+
+
 def unsupported_sentences(notebook: str | os.PathLike) -> list[Sentence]:
     """Sentences of a notebook's markdown that judge something with no verdict function, guard or source.
 
@@ -258,8 +263,7 @@ def unsupported_sentences(notebook: str | os.PathLike) -> list[Sentence]:
     >>> [s.text for s in unsupported_sentences(path)]
     ['It is faster.']
     """
-    with open(notebook, encoding="utf-8") as handle:
-        cells = json.load(handle)["cells"]
+    cells = _cells(notebook)
     guards = [normalise(g) for c in cells if c["cell_type"] == "code" for g in guards_of("".join(c["source"]))]
     short = [g for g in guards if len(g) < 12]
     if short:
@@ -289,8 +293,7 @@ def unmatched_guards(notebook: str | os.PathLike) -> list[str]:
     >>> unmatched_guards(path)
     ['A is quicker than B']
     """
-    with open(notebook, encoding="utf-8") as handle:
-        cells = json.load(handle)["cells"]
+    cells = _cells(notebook)
     text = [normalise(_GLUE.sub("⟨value⟩", s)) for c in cells if c["cell_type"] == "markdown"
             for s in sentences_of("".join(c["source"]))]
     guards = [g for c in cells if c["cell_type"] == "code" for g in guards_of("".join(c["source"]))]
