@@ -37,10 +37,8 @@ from .errors import SentimentLibError
 
 #: Okabe-Ito colours: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-#: Hatches and line styles to pair with the colours, so that series differ by more than colour.
+#: Hatches to pair with the colours, so that bars differ by more than colour.
 HATCHES = ["", "//", "..", "xx", "\\\\", "--"]
-LINESTYLES = ["-", "--", "-.", ":"]
-MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def listing(values: Mapping[Any, Any], fmt: str = "{:.2f}") -> str:
@@ -85,4 +83,4 @@ def show(fig: Any, alt: str, *, dpi: float | None = None) -> None:
     display(Image(data=buffer.getvalue(), format="png", metadata={"alt": text}))
 
 
-__all__ = ["PALETTE", "HATCHES", "LINESTYLES", "MARKERS", "listing", "show"]
+__all__ = ["PALETTE", "HATCHES", "listing", "show"]
