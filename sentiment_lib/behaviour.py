@@ -37,9 +37,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import SentimentLibError
+from .evaluation import LABELS
 
 SUITES_FILE = Path(__file__).with_name("behaviour_suites.json")
-LABELS = ("negative", "positive")
 _FIELD = re.compile(r"\{([a-z_]+?)(2?)\}")
 
 

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import SentimentLibError
+from .modeling import ID2LABEL
 
-LABELS = ("negative", "positive")
+LABELS = tuple(ID2LABEL[i] for i in sorted(ID2LABEL))  # the models' label names, defined once in modeling
 
 
 def _one_per_label(y_true: Sequence[int], values: Sequence[Any], what: str = "prediction", dtype: Any = None) -> tuple[np.ndarray, np.ndarray]:
