@@ -10,55 +10,62 @@ import argparse
 import contextlib
 import json
 import sys
-from dataclasses import MISSING, fields
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
+from .domains import BATCH_SIZE, DATA_DIR, MODEL, SEED, Domain, field_domains, flag_name
 from .errors import SentimentLibError
 from .training import DEFAULT_PROFILE, PROFILES, TrainConfig
 
+SIZE = Domain("int", minimum=1, optional=True)
+ENCODING = Domain(test=lambda name: None if _is_codec(name) else "is not an encoding Python knows",
+                  accepts="an encoding such as utf-8, latin-1 or cp1252")
 
-def _bool(value: str) -> bool:
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
+
+def _is_codec(name: str) -> bool:
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
         return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+    return True
 
 
-def _optional_int(value: str) -> int | None:
-    return None if value.lower() in ("none", "all") else int(value)
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose errors end, like every other error of the command line, on one ``error: ...`` line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per :class:`TrainConfig` field, with its help text; defaults stay unset.
 
+    A flag's kind comes from the field's annotation and its accepted values from the field's
+    ``domain`` metadata (:func:`sentiment_lib.domains.field_domains`): the :class:`Domain` is the
+    argument's ``type``, so :func:`check_arguments` checks it as ``make_config`` does.
     The help shows the default profile's value (what ``train`` without ``--profile`` uses).
     """
-    for f in fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        text = str(f.type)
-        default = PROFILES[DEFAULT_PROFILE].get(f.name, f.default if f.default is not MISSING else None)
+    for f, domain in zip(fields(TrainConfig), field_domains(TrainConfig).values()):
+        default = PROFILES[DEFAULT_PROFILE].get(f.name, f.default)
         help_text = f.metadata.get("help", "")
         if "(default:" not in help_text:
             help_text += f" (default: {default})"
-        if "bool" in text:
-            parser.add_argument(flag, dest=f.name, nargs="?", const=True, type=_bool, default=argparse.SUPPRESS, help=help_text)
-        elif "int" in text and "None" in text:
-            parser.add_argument(flag, dest=f.name, type=_optional_int, default=argparse.SUPPRESS, help=help_text + " ('all' for everything)")
-        elif "int" in text:
-            parser.add_argument(flag, dest=f.name, type=int, default=argparse.SUPPRESS, help=help_text)
-        elif "float" in text:
-            parser.add_argument(flag, dest=f.name, type=float, default=argparse.SUPPRESS, help=help_text)
-        elif f.name == "profile":
-            parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS,
-                                help=f"Preset of the settings: {', '.join(PROFILES)}; explicit flags win (default: {DEFAULT_PROFILE}).")
-        else:
-            parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, help=help_text)
+        options: dict[str, Any] = {"dest": f.name, "type": domain, "default": argparse.SUPPRESS, "help": help_text}
+        if domain.kind == "bool":
+            options.update(nargs="?", const=True)
+        elif domain.kind == "int" and domain.optional:
+            options["help"] += " ('all' for everything)"
+        if f.name == "profile":
+            options["help"] = f"Preset of the settings: {', '.join(PROFILES)}; explicit flags win (default: {DEFAULT_PROFILE})."
+        parser.add_argument(flag_name(f.name), **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sentiment-lib",
         description="Fine-tune DistilBERT (or another encoder) for IMDB sentiment analysis.",
         epilog="Offline: SENTIMENT_DATA_DIR=../shared/data/imdb SENTIMENT_MODEL=offline sentiment-lib train --profile quick",
@@ -69,20 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Fine-tune on IMDB; writes a reloadable model directory and metrics.json.")
     _add_config_arguments(train)
 
+    optional_model = replace(MODEL, optional=True)
     evaluate = sub.add_parser("evaluate", help="Metrics of a saved model on test (or validation) reviews, as JSON.")
-    evaluate.add_argument("--model-dir", required=True, help="Directory written by `train`.")
+    evaluate.add_argument("--model-dir", required=True, type=MODEL, help="Directory written by `train`.")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test", help="Which reviews (default: test).")
-    evaluate.add_argument("--size", type=_optional_int, default=2000, help="Balanced, seeded subset size ('all' for the whole split; default 2000).")
-    evaluate.add_argument("--data-dir", default=None, help="Data directory (default: $SENTIMENT_DATA_DIR, else the hub).")
-    evaluate.add_argument("--batch-size", type=int, default=64)
-    evaluate.add_argument("--seed", type=int, default=42)
+    evaluate.add_argument("--size", type=SIZE, default=2000, help="Balanced, seeded subset size ('all' for the whole split; default 2000).")
+    evaluate.add_argument("--data-dir", type=DATA_DIR, default=None, help="Data directory (default: $SENTIMENT_DATA_DIR, else the hub).")
+    evaluate.add_argument("--batch-size", type=BATCH_SIZE, default=64)
+    evaluate.add_argument("--seed", type=SEED, default=42)
     evaluate.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU).")
 
     predict = sub.add_parser("predict", help="Sentiment of your own texts: one JSON object per line.")
     predict.add_argument("texts", nargs="*", help="Texts to classify (or use --file, or pipe them on stdin).")
-    predict.add_argument("--model-dir", required=True, help="Directory written by `train` (or a hub name).")
-    predict.add_argument("--file", default=None, help="A file with one review per line.")
-    predict.add_argument("--batch-size", type=int, default=32)
+    predict.add_argument("--model-dir", required=True, type=MODEL, help="Directory written by `train` (or a hub name).")
+    predict.add_argument("--file", type=replace(Domain(path="file"), optional=True), default=None,
+                         help="A file with one review per line.")
+    predict.add_argument("--encoding", type=ENCODING, default="utf-8", help="Encoding of --file and stdin (default: utf-8).")
+    predict.add_argument("--batch-size", type=BATCH_SIZE, default=32)
     predict.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU).")
     predict.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                          help="Arithmetic: auto = bf16 where the hardware has it natively, else fp32 (torch backend).")
@@ -91,31 +101,63 @@ def build_parser() -> argparse.ArgumentParser:
                               "--model-dir may then be an export; a PyTorch directory is exported once into the cache.")
 
     compare = sub.add_parser("compare", help="Baseline comparison table (markdown, or JSON with --json).")
-    compare.add_argument("--model-dir", default=None, help="A fine-tuned model to include.")
-    compare.add_argument("--model", default=None, help="Pretrained model for the untrained-head baseline (default: the fine-tuned model's source).")
-    compare.add_argument("--data-dir", default=None)
-    compare.add_argument("--train-size", type=_optional_int, default=None, help="TF-IDF training reviews ('all' default).")
-    compare.add_argument("--test-size", type=_optional_int, default=2000, help="Balanced test subset (default 2000).")
-    compare.add_argument("--seed", type=int, default=42)
+    compare.add_argument("--model-dir", type=optional_model, default=None, help="A fine-tuned model to include.")
+    compare.add_argument("--model", type=optional_model, default=None, help="Pretrained model for the untrained-head baseline (default: the fine-tuned model's source).")
+    compare.add_argument("--data-dir", type=DATA_DIR, default=None)
+    compare.add_argument("--train-size", type=SIZE, default=None, help="TF-IDF training reviews ('all' default).")
+    compare.add_argument("--test-size", type=SIZE, default=2000, help="Balanced test subset (default 2000).")
+    compare.add_argument("--seed", type=SEED, default=42)
     compare.add_argument("--json", action="store_true", help="Print JSON instead of markdown.")
     export = sub.add_parser("export", help="Write an ONNX model with its tokenizer (for ONNX Runtime and Transformers.js).",
                             description="Export a fine-tuned model to ONNX (float32; int8 too with --quantize), laid out "
                                         "the way Transformers.js loads a local model.")
-    export.add_argument("--model-dir", required=True, help="Directory written by `train`.")
-    export.add_argument("--output", required=True, help="New directory for the export (an earlier export there is replaced).")
+    export.add_argument("--model-dir", required=True, type=MODEL, help="Directory written by `train`.")
+    export.add_argument("--output", required=True, type=Domain(path="new"),
+                        help="New directory for the export (an earlier export there is replaced).")
     export.add_argument("--quantize", action="store_true", help="Also write the int8 model (onnx/model_quantized.onnx).")
     return parser
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parser of each command (``train``, ``evaluate``, ...), from the main parser.
+
+    Examples
+    --------
+    >>> sorted(subcommands(build_parser()))
+    ['compare', 'evaluate', 'export', 'predict', 'train']
+    """
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Check every given argument against its :class:`~sentiment_lib.domains.Domain` (its ``type``),
+    before any work; the error names the flag, the value and what would be accepted.
+
+    Examples
+    --------
+    >>> parser = build_parser()
+    >>> check_arguments(parser, parser.parse_args(["predict", "--model-dir", "tiny", "--batch-size", "-3", "x"]))
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: --batch-size -3 is out of range: expected an integer ≥ 1.
+    """
+    for action in subcommands(parser)[args.command]._actions:
+        if isinstance(action.type, Domain) and hasattr(args, action.dest):
+            name = action.option_strings[0] if action.option_strings else action.dest
+            action.type.check(name, getattr(args, action.dest))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     """Train; under ``torchrun``/``accelerate launch`` every process runs this, the main one prints the result."""
     from .runs import is_main_process, start_processes
-    from .training import fine_tune, make_config
+    from .training import check_model_fits, config_from, fine_tune
 
     start_processes()  # several processes: join first, so that one error is reported once (runs.first_to_report)
     values = {k: v for k, v in vars(args).items() if k != "command"}
     profile = values.pop("profile", DEFAULT_PROFILE)
-    config = make_config(profile, **values)
+    config = config_from(profile, values, flags=True)
+    check_model_fits(config, flags=True)  # --max-length against the model's position limit, before any work
     with contextlib.redirect_stdout(sys.stderr):  # Trainer's progress logs go to stderr; stdout is JSON
         result = fine_tune(config)
     if is_main_process():
@@ -124,9 +166,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _saved_settings(model_dir: str) -> dict[str, Any]:
-    from .modeling import check_model_dir, read_json
+    """The training settings saved with a model (nothing for a hub id)."""
+    from .modeling import check_model_dir, read_json, resolve_model
 
-    path = check_model_dir(model_dir) / "training_config.json"
+    path = Path(resolve_model(model_dir))
+    if not path.expanduser().is_dir():
+        return {}
+    path = check_model_dir(path) / "training_config.json"
     return read_json(path) if path.is_file() else {}
 
 
@@ -158,27 +204,38 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _read_texts(args: argparse.Namespace) -> list[str]:
-    texts = list(args.texts)
+    """The texts to classify: arguments, then ``--file``, else stdin; each clipped to
+    :data:`~sentiment_lib.inference.MAX_TEXT_CHARS` with one warning line on stderr."""
+    from .inference import MAX_TEXT_CHARS, clip_text, decode_reviews, read_reviews
+
+    texts = [clip_text(t) for t in args.texts]
+    clipped = [f"argument {i + 1}" for i, t in enumerate(args.texts) if len(t) > MAX_TEXT_CHARS]
     if args.file:
-        path = Path(args.file)
-        if not path.is_file():
-            raise SentimentLibError(f"--file {path} does not exist.", hint="Pass a text file with one review per line.")
-        texts += [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        reviews, lines = read_reviews(args.file, encoding=args.encoding, where=f"--file {args.file}")
+        texts += reviews
+        clipped += [f"line {n} of {args.file}" for n in lines]
     if not texts and not sys.stdin.isatty():
-        texts += [line for line in sys.stdin.read().splitlines() if line.strip()]
+        raw = getattr(sys.stdin, "buffer", None)
+        data = raw.read() if raw is not None else sys.stdin.read().encode("utf-8", "surrogatepass")
+        reviews, lines = decode_reviews(data, "stdin", encoding=args.encoding if raw is not None else "utf-8")
+        texts += reviews
+        clipped += [f"line {n} of stdin" for n in lines]
+    if clipped:
+        print(f"warning: {len(clipped)} review(s) longer than {MAX_TEXT_CHARS:,} characters kept their first and "
+              f"last {MAX_TEXT_CHARS // 2:,} ({', '.join(clipped[:5])}{', ...' if len(clipped) > 5 else ''}).", file=sys.stderr)
     if not texts:
         raise SentimentLibError("No texts to classify.", hint='Pass texts as arguments, --file FILE, or pipe them on stdin.')
     return texts
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from .inference import SentimentClassifier
+    from .inference import SentimentClassifier, preview
 
     texts = _read_texts(args)
     clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize, precision=args.precision,
                                               backend=args.backend)
     for p in clf.predict(texts, batch_size=args.batch_size):
-        print(json.dumps({"text": p.text, "label": p.label, "score": round(p.score, 4)}, ensure_ascii=False))
+        print(json.dumps({"text": preview(p.text), "label": p.label, "score": round(p.score, 4)}, ensure_ascii=False))
     return 0
 
 
@@ -222,8 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from .runs import first_to_report
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        check_arguments(parser, args)
         return COMMANDS[args.command](args)
     except SentimentLibError as err:
         if first_to_report("error"):

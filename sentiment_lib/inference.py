@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .domains import BATCH_SIZE
 from .errors import SentimentLibError
 from .modeling import load_model, pick_device, resolve_model, resolve_precision
 from .tokenization import check_strategy, load_tokenizer, tokenize
@@ -63,6 +64,101 @@ def check_texts(texts: Any) -> list[str]:
                 hint="Read the text with the right encoding (UTF-8) or drop the broken characters.",
             ) from None
     return texts
+
+
+#: Longest review read from a file or stdin, in characters; longer ones keep their first and last halves.
+MAX_TEXT_CHARS = 100_000
+#: Characters of each text that ``sentiment-lib predict`` echoes back (then an ellipsis).
+SHOWN_CHARS = 200
+
+
+def clip_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``text`` if it has at most ``limit`` characters, else its first and last ``limit // 2``, joined by a space.
+
+    Head and tail are what head+tail truncation reads (a token spans at least one character), so a
+    clipped review is classified as the whole one would be, without tokenizing megabytes.
+
+    Examples
+    --------
+    >>> clip_text("abcdefgh", limit=4)
+    'ab gh'
+    >>> clip_text("short")
+    'short'
+    """
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return text[:half] + " " + text[-half:]
+
+
+def preview(text: str, limit: int = SHOWN_CHARS) -> str:
+    """The first ``limit`` characters of ``text``, with an ellipsis when there was more.
+
+    Examples
+    --------
+    >>> preview("A long review", limit=6)
+    'A long…'
+    """
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_reviews(path: str | os.PathLike, *, encoding: str = "utf-8", limit: int = MAX_TEXT_CHARS,
+                 where: str | None = None) -> tuple[list[str], list[int]]:
+    r"""The non-blank lines of a text file, each clipped to ``limit`` characters (:func:`clip_text`).
+
+    Returns the reviews and the (1-based) line numbers of those that were clipped. A file that is
+    not valid in ``encoding`` is refused with the byte offset and line of the first bad byte;
+    ``where`` names the file in errors (default: its path; the command line says ``--file PATH``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "r.txt"
+    >>> _ = f.write_bytes(b"fine\n\xffbad\n")
+    >>> read_reviews(f)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: ... is not valid utf-8: byte 0xff at offset 5 (line 2). Save it as UTF-8, or pass its encoding (e.g. --encoding latin-1).
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SentimentLibError(f"Could not read {where or path}: {err.strerror or err}.", hint="Pass a readable text file.") from None
+    return decode_reviews(data, where or str(path), encoding=encoding, limit=limit)
+
+
+def decode_reviews(data: bytes, where: str, *, encoding: str = "utf-8", limit: int = MAX_TEXT_CHARS) -> tuple[list[str], list[int]]:
+    r""":func:`read_reviews` for bytes already read (``where`` names them in errors: a file, stdin).
+
+    Examples
+    --------
+    >>> decode_reviews(b"one\n\n two \n", "stdin")
+    (['one', ' two '], [])
+    """
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise SentimentLibError(f"Unknown encoding {encoding!r}.", hint="Use e.g. utf-8, latin-1 or cp1252.") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise SentimentLibError(
+            f"{where} is not valid {encoding}: byte 0x{data[err.start]:02x} at offset {err.start} (line {line}).",
+            hint="Save it as UTF-8, or pass its encoding (e.g. --encoding latin-1).",
+        ) from None
+    reviews, clipped = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            reviews.append(clip_text(line, limit))
+            if len(line) > limit:
+                clipped.append(number)
+    return reviews, clipped
 
 
 class SentimentClassifier:
@@ -170,6 +266,7 @@ class SentimentClassifier:
         import torch
 
         texts = check_texts(texts)
+        BATCH_SIZE.check("batch_size", batch_size)
         lengths = [len(t) for t in texts]
         order = np.argsort(lengths, kind="stable")[::-1]  # longest first: memory peaks early
         probs = np.zeros((len(texts), len(self.id2label)), dtype=np.float32)

@@ -9,7 +9,13 @@
   WordPiece vocabulary as DistilBERT) — no network needed;
 * ``"tiny"`` → a tiny, randomly initialised DistilBERT with the real uncased
   vocabulary, for fast tests and exercises (it learns little: that is not its job);
-* anything else → a hub name or a local directory, passed through.
+* an existing local directory → itself;
+* a name that can only be a path (:func:`looks_like_path`: ``./m``, ``runs/quick`` when ``runs/``
+  exists, ``a/b/c``, ``~/m``, ``m/``) but does not exist → an error saying so, never a hub request;
+* anything else (``distilbert-base-uncased``, ``org/name``) → a hub id, passed through.
+
+Every command and function that takes a model (``train --model``, ``evaluate``, ``predict``,
+``compare``, ``export``, ``SentimentClassifier.from_pretrained``) resolves it here.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -51,12 +58,16 @@ def cache_dir() -> Path:
 
 
 def resolve_model(name: str | os.PathLike | None = None) -> str:
-    """Resolve a model name to a hub id or a local directory.
+    """Resolve a model name to a hub id or a local directory: the one resolver of every command.
 
     Examples
     --------
     >>> resolve_model("my-org/my-model")
     'my-org/my-model'
+    >>> resolve_model("./runs/no-such-model")
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: Model directory ./runs/no-such-model does not exist. Train one first (sentiment-lib train --output-dir DIR), or pass a hub id such as distilbert-base-uncased.
     >>> resolve_model("offline").endswith("model")      # doctest: +SKIP
     True
     """
@@ -65,12 +76,92 @@ def resolve_model(name: str | os.PathLike | None = None) -> str:
         return offline_model_dir()
     if name.lower() == TINY_NAME:
         return str(tiny_model_dir())
+    problem = model_name_problem(name)
+    if problem:
+        raise SentimentLibError(
+            f"Model directory {name} {problem}." if problem != "is empty" else "The model name is empty.",
+            hint="Train one first (sentiment-lib train --output-dir DIR), or pass a hub id such as distilbert-base-uncased.",
+        )
     return name
 
 
+#: What a hub id looks like: ``name`` or ``org/name``, letters, digits, ``-``, ``_`` and ``.`` (96 at most each).
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?")
+
+
+def looks_like_path(name: str) -> bool:
+    """True for a name that can only be a local path, never a hub id.
+
+    That is a name that starts with ``/``, ``.`` or ``~``; ends with a separator; has more than
+    one ``/``, a backslash or a character no hub id has (a space); or whose first part is an
+    existing local directory (``runs/quick`` where ``runs/`` exists).
+
+    Examples
+    --------
+    >>> looks_like_path("distilbert-base-uncased"), looks_like_path("org/name")
+    (False, False)
+    >>> looks_like_path("./model"), looks_like_path("a/b/c"), looks_like_path("~/m"), looks_like_path("m/")
+    (True, True, True, True)
+    """
+    if name.startswith(("/", ".", "~")) or name.endswith(("/", os.sep)) or "\\" in name:
+        return True
+    if not HUB_ID.fullmatch(name) or "--" in name or ".." in name:
+        return True
+    return "/" in name and Path(name.split("/")[0]).is_dir()
+
+
+def model_name_problem(name: str | os.PathLike) -> str | None:
+    """Why ``name`` cannot name a model (``"does not exist"``, ``"is a file, ..."``), or ``None``.
+
+    Cheap (nothing is loaded): the command line checks every model flag with it before any work.
+
+    Examples
+    --------
+    >>> model_name_problem("distilbert-base-uncased") is None
+    True
+    >>> model_name_problem("/no/such/model")
+    'does not exist'
+    """
+    name = str(name)
+    if not name.strip():
+        return "is empty"
+    if name.lower() in OFFLINE_NAMES or name.lower() == TINY_NAME:
+        return None
+    path = Path(name).expanduser()
+    restore_interrupted_publish(path)  # "runs/quick" may exist only as runs/quick.old
+    if path.exists():
+        return None if path.is_dir() else "is a file, not a model directory"
+    return "does not exist" if looks_like_path(name) else None
+
+
+def position_limit(name_or_path: str | os.PathLike | None = None) -> int | None:
+    """How many tokens the model's position embeddings cover (``max_position_embeddings``), or ``None``
+    when its configuration cannot be read (a hub id that is not cached: loading it fails clearly later).
+
+    Examples
+    --------
+    >>> position_limit("tiny")
+    512
+    """
+    path = Path(resolve_model(name_or_path)).expanduser()
+    if (path / "config.json").is_file():
+        config = read_json(path / "config.json")
+    else:
+        try:
+            from transformers import AutoConfig
+
+            with quiet_transformers():
+                config = AutoConfig.from_pretrained(str(path)).to_dict()
+        except Exception:
+            return None
+    config = config.get("encoder") or config  # a mean-pooling model nests its encoder's configuration
+    limit = config.get("max_position_embeddings") or config.get("n_positions")
+    return int(limit) if limit else None
+
+
 def _is_local(path: str) -> bool:
-    """True for paths that name a local directory rather than a hub id."""
-    return Path(path).expanduser().exists() or os.path.isabs(path) or path.startswith((".", "~"))
+    """True for a path that names an existing local file or directory (after :func:`resolve_model`)."""
+    return Path(path).expanduser().exists()
 
 
 def restore_interrupted_publish(path: str | os.PathLike) -> bool:
@@ -144,13 +235,17 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | N
     from .pooling import register
 
     register()  # models saved with mean pooling (sentiment_lib.pooling) load without trust_remote_code
-    path = resolve_model(name_or_path)
-    restore_interrupted_publish(path)  # before _is_local: "runs/quick" may exist only as runs/quick.old
-    if _is_local(path):
+    path = resolve_model(name_or_path)  # also puts back a model an interrupted publish left in PATH.old
+    local = _is_local(path)
+    if local:
         check_model_dir(path)
     weights = next((f for f in WEIGHT_FILES if (Path(path) / f).is_file()), None)
     where = f"{Path(path) / weights}" if weights else path
     hint = "The weights file may be truncated or not match config.json; re-train or re-download the model."
+    if not local:
+        where = f"{path} (not a local directory, so taken for a hub id)"
+        hint = (f"Check the name: a local model directory must exist (relative to {os.getcwd()}); a hub id loads "
+                "offline (HF_HUB_OFFLINE=1) only when it is cached.")
     # the load report and progress bar would bury the one-line error; the error below says what matters
     try:
         with quiet_transformers(hide_progress=True):

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
 
+from .domains import BATCH_SIZE, COUNT, DATA_DIR, MODEL, SEED, Domain, check_fields, flag_name
 from .errors import SentimentLibError
 from .runs import (
     finish_run, is_main_process, latest_checkpoint, make_trainer_class, prepare_dirs, staging_dir, start_processes,
@@ -61,27 +62,27 @@ class TrainConfig:
     ``sentiment-lib train`` without ``--profile`` all mean the quick recipe.
     """
 
-    model: str | None = field(default=None, metadata={"help": "Hub name, local directory, 'offline' or 'tiny' (default: $SENTIMENT_MODEL or distilbert-base-uncased)."})
-    data_dir: str | None = field(default=None, metadata={"help": "Directory with train/test parquet files (default: $SENTIMENT_DATA_DIR, else the hub)."})
-    output_dir: str = field(default="runs/model", metadata={"help": "Where the fine-tuned model is written."})
-    train_size: int | None = field(default=_QUICK["train_size"], metadata={"help": "Balanced training subset size (None: all)."})
-    validation_size: int = field(default=_QUICK["validation_size"], metadata={"help": "Validation reviews held out of train (stratified)."})
-    test_size: int | None = field(default=_QUICK["test_size"], metadata={"help": "Balanced test subset for the final report (None: all 25,000)."})
-    epochs: float = field(default=_QUICK["epochs"], metadata={"help": "Number of training epochs."})
-    batch_size: int = field(default=_QUICK["batch_size"], metadata={"help": "Training batch size."})
-    eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size."})
-    learning_rate: float = field(default=_QUICK["learning_rate"], metadata={"help": "Peak learning rate of AdamW."})
-    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
-    warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with linear warmup."})
-    max_length: int = field(default=_QUICK["max_length"], metadata={"help": "Tokens per review, special tokens included."})
+    model: str | None = field(default=None, metadata={"help": "Hub name, local directory, 'offline' or 'tiny' (default: $SENTIMENT_MODEL or distilbert-base-uncased).", "domain": MODEL})
+    data_dir: str | None = field(default=None, metadata={"help": "Directory with train/test parquet files (default: $SENTIMENT_DATA_DIR, else the hub).", "domain": DATA_DIR})
+    output_dir: str = field(default="runs/model", metadata={"help": "Where the fine-tuned model is written.", "domain": Domain(path="new")})
+    train_size: int | None = field(default=_QUICK["train_size"], metadata={"help": "Balanced training subset size (None: all).", "domain": COUNT})
+    validation_size: int = field(default=_QUICK["validation_size"], metadata={"help": "Validation reviews held out of train (stratified).", "domain": COUNT})
+    test_size: int | None = field(default=_QUICK["test_size"], metadata={"help": "Balanced test subset for the final report (None: all 25,000).", "domain": COUNT})
+    epochs: float = field(default=_QUICK["epochs"], metadata={"help": "Number of training epochs.", "domain": Domain(minimum=0)})
+    batch_size: int = field(default=_QUICK["batch_size"], metadata={"help": "Training batch size.", "domain": BATCH_SIZE})
+    eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size.", "domain": BATCH_SIZE})
+    learning_rate: float = field(default=_QUICK["learning_rate"], metadata={"help": "Peak learning rate of AdamW.", "domain": Domain(minimum=0, above=True)})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay.", "domain": Domain(minimum=0)})
+    warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with linear warmup.", "domain": Domain(minimum=0, maximum=1)})
+    max_length: int = field(default=_QUICK["max_length"], metadata={"help": "Tokens per review, special tokens included (at most the model's max_position_embeddings).", "domain": Domain(minimum=8, hint="Use 64 or more, and no more than the model's position limit (512 for DistilBERT).")})
     truncation: str = field(default=_QUICK["truncation"], metadata={"help": "Truncation strategy: head or head_tail."})
     pad_to_max_length: bool = field(default=False, metadata={"help": "Pad every review to max_length (the seed's way) instead of per batch."})
     group_by_length: bool = field(default=True, metadata={"help": "Batch reviews of similar length together."})
     metric_for_best_model: str = field(default="f1", metadata={"help": "Validation metric that picks the best checkpoint: f1 or accuracy."})
-    eval_steps: int | None = field(default=None, metadata={"help": "Evaluate and checkpoint every N steps (default: every epoch)."})
-    max_steps: int = field(default=-1, metadata={"help": "Stop after N optimizer steps (-1: run all epochs)."})
+    eval_steps: int | None = field(default=None, metadata={"help": "Evaluate and checkpoint every N steps (default: every epoch).", "domain": COUNT})
+    max_steps: int = field(default=-1, metadata={"help": "Stop after N optimizer steps (-1: run all epochs).", "domain": Domain(minimum=-1, accepts="-1 (all epochs) or an integer ≥ 1", test=lambda v: "is out of range" if v == 0 else None)})
     clean: bool = field(default=True, metadata={"help": "Replace <br /> markup by spaces."})
-    seed: int = field(default=42, metadata={"help": "Random seed (data subsets, head, shuffling)."})
+    seed: int = field(default=42, metadata={"help": "Random seed (data subsets, head, shuffling).", "domain": SEED})
     resume: bool = field(default=False, metadata={"help": "Continue an interrupted run from its last checkpoint."})
     overwrite: bool = field(default=False, metadata={"help": "Replace an existing model in output_dir."})
     pooling: str = field(default="auto", metadata={"help": "What the head reads: cls, mean, or auto (the way the encoder was pretrained)."})
@@ -92,12 +93,31 @@ class TrainConfig:
 def make_config(profile: str | None = DEFAULT_PROFILE, **overrides: Any) -> TrainConfig:
     """A :class:`TrainConfig` from a profile (default: quick; ``None`` means quick too) plus explicit overrides.
 
+    Every value is checked against its field's domain (:mod:`sentiment_lib.domains`).
+
     Examples
     --------
     >>> make_config("quick", epochs=2).max_length == PROFILES["quick"]["max_length"]
     True
     >>> make_config() == make_config("quick")
     True
+    >>> make_config(learning_rate=float("nan"))
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: learning_rate nan is not a finite number: expected a finite number > 0.
+    """
+    return config_from(profile, overrides)
+
+
+def config_from(profile: str | None, overrides: dict[str, Any], *, flags: bool = False) -> TrainConfig:
+    """:func:`make_config` with the errors naming command-line flags (``--batch-size``) when ``flags=True``.
+
+    Examples
+    --------
+    >>> config_from("quick", {"batch_size": 0}, flags=True)
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: --batch-size 0 is out of range: expected an integer ≥ 1.
     """
     profile = profile or DEFAULT_PROFILE
     if profile not in PROFILES:
@@ -108,34 +128,50 @@ def make_config(profile: str | None = DEFAULT_PROFILE, **overrides: Any) -> Trai
         raise SentimentLibError(f"Unknown setting(s) {sorted(unknown)}.", hint=f"Known settings: {sorted(known)}.")
     values = {**PROFILES[profile], **overrides, "profile": profile}
     config = TrainConfig(**values)
-    validate_config(config)
+    validate_config(config, flags=flags)
     return config
 
 
-def validate_config(config: TrainConfig) -> None:
-    """Raise a clear error for settings that cannot work."""
+def validate_config(config: TrainConfig, *, flags: bool = False) -> None:
+    """Raise a clear error for settings that cannot work: each field against its domain, then the
+    choices and combinations (errors name ``--flags`` with ``flags=True``)."""
+    from .modeling import POOLINGS, PRECISIONS
     from .tokenization import check_strategy
 
+    check_fields(config, flags=flags)
+    name = flag_name if flags else str
     check_strategy(config.truncation)
     if config.metric_for_best_model not in ("f1", "accuracy"):
         raise SentimentLibError(
             f"metric_for_best_model must be f1 or accuracy, not {config.metric_for_best_model!r}."
         )
-    for name in ("batch_size", "eval_batch_size", "max_length"):
-        if getattr(config, name) < 1:
-            raise SentimentLibError(f"{name} must be at least 1, got {getattr(config, name)}.")
-    if config.max_length < 8:
-        raise SentimentLibError(f"max_length {config.max_length} is too short.", hint="Use 64 or more.")
-    if config.epochs <= 0 and config.max_steps <= 0:
-        raise SentimentLibError("Nothing to train: epochs and max_steps are both 0.")
-    from .modeling import POOLINGS, PRECISIONS
-
+    if config.epochs == 0 and config.max_steps <= 0:
+        raise SentimentLibError(f"Nothing to train: {name('epochs')} is 0 and {name('max_steps')} is {config.max_steps}.",
+                                hint=f"Pass {name('epochs')} > 0 or {name('max_steps')} ≥ 1.")
     if config.pooling not in POOLINGS:
         raise SentimentLibError(f"Unknown pooling {config.pooling!r}.", hint=f"Choose one of {', '.join(POOLINGS)}.")
     if config.precision not in PRECISIONS:
         raise SentimentLibError(f"Unknown precision {config.precision!r}.", hint=f"Choose one of {', '.join(PRECISIONS)}.")
-    if config.learning_rate <= 0:
-        raise SentimentLibError(f"learning_rate must be positive, got {config.learning_rate}.")
+
+
+def check_model_fits(config: TrainConfig, *, flags: bool = False) -> str:
+    """Resolve ``config.model`` and check that ``max_length`` fits its position embeddings; return the model path.
+
+    Examples
+    --------
+    >>> check_model_fits(make_config(model="tiny", max_length=100_000), flags=True)
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: --max-length 100000 is out of range: expected an integer in [8, 512] (the model's max_position_embeddings).
+    """
+    from .modeling import position_limit, resolve_model
+
+    model_path = resolve_model(config.model)
+    limit = position_limit(model_path)
+    if limit is not None:
+        domain = Domain("int", minimum=8, maximum=limit, accepts=f"an integer in [8, {limit}] (the model's max_position_embeddings)")
+        domain.check(flag_name("max_length") if flags else "max_length", config.max_length)
+    return model_path
 
 
 # --------------------------------------------------------------------------------------
@@ -289,10 +325,11 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     from .data import prepare_splits
     from .evaluation import compute_metrics, trainer_metrics
     from .inference import SentimentClassifier
-    from .modeling import build_model, resolve_model, resolve_precision
+    from .modeling import build_model, resolve_precision
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
     validate_config(config)
+    model_path = check_model_fits(config)  # before any work: a bad model or max_length fails here
     start_processes()  # under torchrun / accelerate launch: join the other processes first (runs.py)
     if splits is None:
         splits = prepare_splits(
@@ -304,7 +341,6 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
             seed=config.seed,
         )
     output, staging = prepare_dirs(config)
-    model_path = resolve_model(config.model)
     tokenizer = load_tokenizer(model_path)
     encoded = tokenize_dataset(
         splits, tokenizer, max_length=config.max_length, strategy=config.truncation,
@@ -325,7 +361,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         per_device_eval_batch_size=config.eval_batch_size,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
-        warmup_steps=config.warmup_ratio,  # a float below 1 is a share of all steps
+        warmup_steps=config.warmup_ratio if config.warmup_ratio < 1 else total_steps,  # a float below 1 is a share of all steps
         lr_scheduler_type="linear",
         eval_strategy="epoch" if per_epoch else "steps",
         save_strategy="epoch" if per_epoch else "steps",
@@ -555,6 +591,7 @@ def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
 
 
 __all__ = [
-    "PROFILES", "TrainConfig", "TrainResult", "make_config", "validate_config", "train_one_epoch", "evaluate_loop",
-    "batches_for", "fine_tune", "best_evaluation", "train_or_load", "learning_curve", "diagnose_learning_curve", "plot_learning_curve", "load_metrics",
+    "PROFILES", "TrainConfig", "TrainResult", "make_config", "config_from", "validate_config", "check_model_fits",
+    "train_one_epoch", "evaluate_loop", "batches_for", "fine_tune", "best_evaluation", "train_or_load", "learning_curve",
+    "diagnose_learning_curve", "plot_learning_curve", "load_metrics",
 ]
