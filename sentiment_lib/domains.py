@@ -117,7 +117,7 @@ class Domain:
             return f"is a {type(value).__name__}, not a text"
         if not str(value).strip():
             return "is empty"
-        return _path_problem(Path(value).expanduser(), self.path) if self.path else None
+        return _path_problem(value, self.path) if self.path else None
 
     def _number_problem(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -175,13 +175,36 @@ def _show(value: Any) -> str:
         return f"(an integer of about {value.bit_length() * 0.30103:.0f} digits)"
 
 
-def _path_problem(path: Path, want: str) -> str | None:
-    if want == "dir" and not path.is_dir():
-        return "is a file, not a directory" if path.exists() else "does not exist"
-    if want == "file" and not path.is_file():
-        return "is a directory, not a file" if path.is_dir() else "does not exist"
-    if want == "new" and path.exists() and not path.is_dir():
-        return "is a file, not a directory"
+def path_kind(path: str | os.PathLike) -> str:
+    """``"dir"``, ``"file"``, ``"other"`` (a device, a socket), ``"missing"``, or why the name is no
+    usable path at all (``"unusable: File name too long"``): never an exception.
+
+    Examples
+    --------
+    >>> path_kind("/"), path_kind("/no/such/path"), path_kind("x" * 300)
+    ('dir', 'missing', 'unusable: File name too long')
+    """
+    try:
+        path = Path(path).expanduser()
+        if path.is_dir():
+            return "dir"
+        if path.is_file():
+            return "file"
+        return "other" if path.exists() else "missing"
+    except (OSError, ValueError, RuntimeError) as err:  # too long, a NUL byte, ~user unknown
+        return f"unusable: {getattr(err, 'strerror', None) or err}"
+
+
+def _path_problem(path: str | os.PathLike, want: str) -> str | None:
+    kind = path_kind(path)
+    if kind.startswith("unusable"):
+        return f"is not a usable path ({kind.partition(': ')[2]})"
+    if kind == "missing":
+        return None if want == "new" else "does not exist"
+    if want in ("dir", "new") and kind != "dir":
+        return f"is a {kind}, not a directory" if want == "dir" or kind == "file" else None
+    if want == "file" and kind != "file":
+        return "is a directory, not a file" if kind == "dir" else "is not a regular file"
     return None
 
 

@@ -127,10 +127,15 @@ def model_name_problem(name: str | os.PathLike) -> str | None:
         return "is empty"
     if name.lower() in OFFLINE_NAMES or name.lower() == TINY_NAME:
         return None
-    path = Path(name).expanduser()
-    restore_interrupted_publish(path)  # "runs/quick" may exist only as runs/quick.old
-    if path.exists():
-        return None if path.is_dir() else "is a file, not a model directory"
+    from .domains import path_kind
+
+    kind = path_kind(name)
+    if kind.startswith("unusable"):
+        return f"is not a usable path ({kind.partition(': ')[2]})"
+    if kind == "missing" and restore_interrupted_publish(name):  # "runs/quick" may exist only as runs/quick.old
+        kind = "dir"
+    if kind != "missing":
+        return None if kind == "dir" else f"is a {kind}, not a model directory"
     return "does not exist" if looks_like_path(name) else None
 
 
