@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from .errors import SentimentLibError
 from .evaluation import EvalResult, compute_metrics
 
 
@@ -79,7 +80,13 @@ def evaluate_tfidf(
 
     pipe = tfidf_pipeline(ngram_range)
     start = time.perf_counter()
-    pipe.fit(list(train_texts), list(train_labels))
+    try:
+        pipe.fit(list(train_texts), list(train_labels))
+    except ValueError as err:  # too few reviews: no word in two of them, or one class only
+        raise SentimentLibError(
+            f"TF-IDF + logistic regression could not be fit on {len(train_texts)} training reviews: {err}.",
+            hint="Use more training reviews (e.g. --train-size 200).",
+        ) from None
     fit_seconds = time.perf_counter() - start
     probs, per_second = _timed_predict(pipe.predict_proba, test_texts)
     result = compute_metrics(test_labels, probs.argmax(-1), probs[:, 1])

@@ -28,7 +28,7 @@ def _is_codec(name: str) -> bool:
 
     try:
         codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL byte in the name
         return False
     return True
 
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--model-dir", type=optional_model, default=None, help="A fine-tuned model to include.")
     compare.add_argument("--model", type=optional_model, default=None, help="Pretrained model for the untrained-head baseline (default: the fine-tuned model's source).")
     compare.add_argument("--data-dir", type=DATA_DIR, default=None)
-    compare.add_argument("--train-size", type=SIZE, default=None, help="TF-IDF training reviews ('all' default).")
+    compare.add_argument("--train-size", type=replace(SIZE, minimum=2), default=None, help="TF-IDF training reviews ('all' default).")
     compare.add_argument("--test-size", type=SIZE, default=2000, help="Balanced test subset (default 2000).")
     compare.add_argument("--seed", type=SEED, default=42)
     compare.add_argument("--json", action="store_true", help="Print JSON instead of markdown.")

@@ -255,6 +255,12 @@ def train_validation_split(dataset: Any, validation_size: int | float = 0.1, *, 
             hint="Use a size between 1 and the number of examples minus 1 (or a fraction between 0 and 1).",
         )
     labels = labels_of(dataset)
+    classes = len(np.unique(labels))
+    if min(size, n - size) < classes:  # a stratified split needs one example per label on each side
+        raise SentimentLibError(
+            f"Validation size {validation_size} cannot hold every label on both sides of a stratified split of {n}.",
+            hint=f"Use a size between {classes} and {n - classes}.",
+        )
     train_idx, val_idx = train_test_split(
         np.arange(n), test_size=size, stratify=labels, random_state=seed
     )

@@ -184,6 +184,8 @@ def path_kind(path: str | os.PathLike) -> str:
     >>> path_kind("/"), path_kind("/no/such/path"), path_kind("x" * 300)
     ('dir', 'missing', 'unusable: File name too long')
     """
+    if "\x00" in str(path):  # pathlib's is_dir() and exists() say False; open() and resolve() raise
+        return "unusable: a NUL character in the name"
     try:
         path = Path(path).expanduser()
         if path.is_dir():

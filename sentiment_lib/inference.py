@@ -142,7 +142,7 @@ def decode_reviews(data: bytes, where: str, *, encoding: str = "utf-8", limit: i
 
     try:
         codecs.lookup(encoding)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL byte in the name
         raise SentimentLibError(f"Unknown encoding {encoding!r}.", hint="Use e.g. utf-8, latin-1 or cp1252.") from None
     try:
         text = data.decode(encoding)

@@ -66,7 +66,7 @@ class TrainConfig:
     data_dir: str | None = field(default=None, metadata={"help": "Directory with train/test parquet files (default: $SENTIMENT_DATA_DIR, else the hub).", "domain": DATA_DIR})
     output_dir: str = field(default="runs/model", metadata={"help": "Where the fine-tuned model is written.", "domain": Domain(path="new")})
     train_size: int | None = field(default=_QUICK["train_size"], metadata={"help": "Balanced training subset size (None: all).", "domain": COUNT})
-    validation_size: int = field(default=_QUICK["validation_size"], metadata={"help": "Validation reviews held out of train (stratified).", "domain": COUNT})
+    validation_size: int = field(default=_QUICK["validation_size"], metadata={"help": "Validation reviews held out of train (stratified: at least one per label).", "domain": Domain(minimum=2)})
     test_size: int | None = field(default=_QUICK["test_size"], metadata={"help": "Balanced test subset for the final report (None: all 25,000).", "domain": COUNT})
     epochs: float = field(default=_QUICK["epochs"], metadata={"help": "Number of training epochs.", "domain": Domain(minimum=0)})
     batch_size: int = field(default=_QUICK["batch_size"], metadata={"help": "Training batch size.", "domain": BATCH_SIZE})

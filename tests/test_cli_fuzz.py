@@ -42,20 +42,20 @@ from sentiment_lib.inference import MAX_TEXT_CHARS, SHOWN_CHARS
 PARSER = cli.build_parser()
 VERBS = cli.subcommands(PARSER)
 SCALE = int(os.environ.get("CLI_FUZZ_SCALE", "1"))
-#: Examples per verb (a verb not listed gets 40): what fits in about two minutes on 2 cores.
-BUDGET = {"train": 30, "evaluate": 45, "predict": 80, "compare": 25, "export": 30}
+#: Examples per flag (a verb not listed gets 6): what fits in about two minutes on 2 cores.
+PER_FLAG = {"train": 3, "evaluate": 5, "predict": 6, "compare": 3, "export": 5}
 #: Small settings each verb runs with unless the fuzzed flag replaces them ("{fresh}": a new directory).
 CHEAP = {
     "train": {"--model": "tiny", "--output-dir": "{fresh}", "--train-size": "16", "--validation-size": "8",
               "--test-size": "8", "--max-length": "32", "--max-steps": "1", "--eval-batch-size": "16"},
-    "evaluate": {"--size": "16"},
-    "compare": {"--model": "tiny", "--train-size": "40", "--test-size": "16"},
+    "evaluate": {"--size": "8"},
+    "compare": {"--model": "tiny", "--train-size": "40", "--test-size": "8"},
 }
 #: Optional sizes whose in-domain "all" means 25,000 reviews: too slow here (the only values left out).
 NO_ALL = {"train": {"--train-size", "--test-size"}, "evaluate": {"--size"}, "compare": {"--train-size", "--test-size"}}
 INTS_OUTSIDE = ["0", "-1", "-3", str(10**30), "nan", "inf", "-inf", "1e309", "", "abc", "1.5", "9" * 5000, "0x10"]
 FLOATS_OUTSIDE = ["nan", "inf", "-inf", "-1", "1e309", "-1e-9", "", "abc", "1e400", "0x1p3"]
-COUNTS = Counter()  # (verb, flag) -> invocations; "*" -> all
+COUNTS = Counter()  # (verb, flag) -> invocations; "*" -> all; (verb, exit status) -> invocations
 
 
 # ------------------------------------------------------------------------------------------
@@ -141,11 +141,13 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, imdb_dir):
+def world(tmp_path_factory, imdb_dir, tiny_model):
     root = tmp_path_factory.mktemp("fuzz")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)  # runs/ exists here, so "runs/missing" is a path, not a hub id
         mp.setenv("SENTIMENT_CACHE", str(root / "cache"))  # ONNX exports of the backend land here
+        (root / "cache").mkdir()
+        (root / "cache" / "tiny-distilbert").symlink_to(tiny_model)  # "tiny": the one already built
         (root / "runs").mkdir()
         model_dir, export_dir = root / "runs" / "model", root / "runs" / "model-onnx"
         trained = run_cli(["train", "--model", "tiny", "--output-dir", str(model_dir), "--train-size", "16",
@@ -196,7 +198,7 @@ def domain_values(domain: Domain, world: World, all_allowed: bool) -> st.SearchS
         inside, outside = path_values(world), ["utf-9", "\x00", "x" * 300, "nul\x00/x"]
     if domain.optional and all_allowed:
         inside += ["all", "none"]
-    return st.sampled_from(inside + outside)
+    return st.one_of(st.sampled_from(inside), st.sampled_from(outside))  # half inside, half far outside
 
 
 def action_words(action: argparse.Action, verb: str, world: World) -> st.SearchStrategy[list[str]]:
@@ -220,25 +222,33 @@ def action_words(action: argparse.Action, verb: str, world: World) -> st.SearchS
         lambda vb: [flag] if vb[0] is None else [f"{flag}={vb[0]}"] if vb[1] else [flag, vb[0]])
 
 
+def key_of(action: argparse.Action) -> str:
+    return action.option_strings[0] if action.option_strings else action.dest
+
+
+def flags_of(verb: str) -> list[argparse.Action]:
+    """The arguments of a verb, as its parser has them (help left out)."""
+    return [a for a in VERBS[verb]._actions if not isinstance(a, argparse._HelpAction)]
+
+
 @st.composite
-def invocation(draw, verb: str, world: World) -> list[str]:
-    """argv for ``verb``: its cheap, valid settings, with one to three flags fuzzed."""
-    parser = VERBS[verb]
-    actions = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+def invocation(draw, verb: str, world: World, flag: str | None = None) -> list[str]:
+    """argv for ``verb``: its cheap, valid settings, with ``flag`` (else any one) and up to two more fuzzed."""
+    actions = flags_of(verb)
     words: dict[str, list[str]] = {}
     for action in actions:  # required flags get a valid value: the model, a fresh output directory
         if action.required and action.option_strings:
-            flag = action.option_strings[0]
             valid = str(world.model_dir) if action.type == MODEL else "{fresh}"
-            words[flag] = [flag, valid]
-    for flag, value in CHEAP.get(verb, {}).items():
-        words[flag] = [flag, value]
+            words[key_of(action)] = [key_of(action), valid]
+    for key, value in CHEAP.get(verb, {}).items():
+        words[key] = [key, value]
     if verb == "predict":
         words["texts"] = ["A great film!"]
-    for action in draw(st.lists(st.sampled_from(actions), min_size=1, max_size=3, unique_by=id)):
-        key = action.option_strings[0] if action.option_strings else "texts"
-        words[key] = draw(action_words(action, verb, world))
-        COUNTS[(verb, key)] += 1
+    first = [a for a in actions if key_of(a) == flag] or [draw(st.sampled_from(actions))]
+    others = draw(st.lists(st.sampled_from(actions), max_size=2, unique_by=id))
+    for action in first + [a for a in others if a is not first[0]]:
+        words[key_of(action)] = draw(action_words(action, verb, world))
+        COUNTS[(verb, key_of(action))] += 1
     texts = words.pop("texts", [])
     argv = [verb, *(w for ws in words.values() for w in ws), *(["--", *texts] if texts else [])]
     fresh = world.new_dir()
@@ -246,7 +256,7 @@ def invocation(draw, verb: str, world: World) -> list[str]:
 
 
 def fuzz_settings(verb: str):
-    return settings(max_examples=BUDGET.get(verb, 40) * SCALE, deadline=None, derandomize=SCALE == 1,
+    return settings(max_examples=PER_FLAG.get(verb, 6) * SCALE, deadline=None, derandomize=SCALE == 1,
                     database=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
@@ -255,29 +265,33 @@ def fuzz_settings(verb: str):
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("verb", sorted(VERBS))
-def test_every_flag_of_every_verb_fails_cleanly_or_works(verb, world):
+ALL_FLAGS = [(verb, key_of(action)) for verb in VERBS for action in flags_of(verb)]
+
+
+@pytest.mark.parametrize("verb, flag", ALL_FLAGS, ids=[f"{v} {f}" for v, f in ALL_FLAGS])
+def test_every_flag_fails_cleanly_or_works(verb, flag, world):
+    """Each flag of each verb (from the parser), with up to two others, in and far outside its domain."""
+
     @fuzz_settings(verb)
     @given(data=st.data())
     def fuzz(data):
-        argv = data.draw(invocation(verb, world), label="argv")
+        argv = data.draw(invocation(verb, world, flag), label="argv")
         before = world.guarded()
-        check_outcome(run_cli(argv), before)
+        outcome = run_cli(argv)
+        COUNTS[(verb, outcome.code)] += 1
+        check_outcome(outcome, before)
 
     fuzz()
 
 
-def test_the_fuzz_reached_every_flag():
-    """Every flag of every verb was drawn at least once (a new flag is fuzzed without edits here)."""
+def test_the_fuzz_ran_both_ways():
+    """Run after the fuzz: every verb both failed cleanly and succeeded at least once."""
     if not COUNTS["*"]:
         pytest.skip("the fuzz tests did not run in this session")
-    for verb, parser in VERBS.items():
-        for action in parser._actions:
-            if isinstance(action, argparse._HelpAction):
-                continue
-            key = action.option_strings[0] if action.option_strings else "texts"
-            assert COUNTS[(verb, key)] > 0, f"{verb} {key} was never fuzzed"
-    print(f"\nCLI fuzz: {COUNTS['*']} invocations")
+    summary = {verb: (COUNTS[(verb, 0)], COUNTS[(verb, 2)]) for verb in VERBS}
+    print(f"\nCLI fuzz: {COUNTS['*']} invocations; (succeeded, refused) per verb: {summary}")
+    for verb, (ok, refused) in summary.items():
+        assert ok and refused, f"{verb}: {ok} successes and {refused} refusals; the fuzz misses one side"
 
 
 def test_the_harness_catches_a_raw_error(world, monkeypatch):
@@ -328,7 +342,7 @@ def test_the_fuzz_finds_a_planted_raw_error(world, monkeypatch):
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def fuzz(data):
-        check_outcome(run_cli(data.draw(invocation("predict", world))))
+        check_outcome(run_cli(data.draw(invocation("predict", world, "--batch-size"))))
 
     with pytest.raises(AssertionError, match="ValueError: planted"):
         fuzz()
