@@ -94,11 +94,11 @@ class Domain:
     def _range(self) -> str:
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
-            return f" in {'(' if self.above else '['}{low:g}, {high:g}{')' if self.below else ']'}"
+            return f" in {'(' if self.above else '['}{_show(low)}, {_show(high)}{')' if self.below else ']'}"
         if low is not None:
-            return f" {'>' if self.above else '≥'} {low:g}"
+            return f" {'>' if self.above else '≥'} {_show(low)}"
         if high is not None:
-            return f" {'<' if self.below else '≤'} {high:g}"
+            return f" {'<' if self.below else '≤'} {_show(high)}"
         return ""
 
     def problem(self, value: Any) -> str | None:

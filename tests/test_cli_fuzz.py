@@ -9,7 +9,7 @@ the input files: hashed before and after).
 
 Bounded for a 2-core machine: a few hundred invocations in about two minutes. The expensive verbs run
 with small settings (``CHEAP`` below: 16 training reviews, one optimizer step, 32 tokens) unless the
-flag is the one being fuzzed, on a copy of 1,000 reviews per split (so ``all`` is cheap, and no command can
+flag is the one being fuzzed, on a copy of 400 reviews per split (so ``all`` is cheap, and no command can
 write over the real data); the ONNX graph is traced once and copied afterwards (``_export_graph``),
 the rest of ``export`` (checks, quantization, the files) runs for real. ``CLI_FUZZ_SCALE=4`` runs four
 times as many examples, with a random seed instead of the fixed one.
@@ -46,12 +46,13 @@ VERBS = cli.subcommands(PARSER)
 SCALE = int(os.environ.get("CLI_FUZZ_SCALE", "1"))
 #: Examples per flag (a verb not listed gets 6): what fits in about two minutes on 2 cores.
 PER_FLAG = {"train": 3, "evaluate": 5, "predict": 6, "compare": 3, "export": 5}
-#: Small settings each verb runs with unless the fuzzed flag replaces them ("{fresh}": a new directory).
+#: Small settings each verb runs with unless the fuzzed flag replaces them ("{fresh}": a new directory,
+#: "{model}": the trained tiny model, whose saved settings hold 8 validation reviews).
 CHEAP = {
     "train": {"--model": "tiny", "--output-dir": "{fresh}", "--train-size": "16", "--validation-size": "8",
               "--test-size": "8", "--max-length": "32", "--max-steps": "1", "--eval-batch-size": "16"},
     "evaluate": {"--size": "8"},
-    "compare": {"--model": "tiny", "--train-size": "40", "--test-size": "8"},
+    "compare": {"--model-dir": "{model}", "--model": "tiny", "--train-size": "40", "--test-size": "8"},
 }
 INTS_OUTSIDE = ["0", "-1", "-3", str(10**30), "nan", "inf", "-inf", "1e309", "", "abc", "1.5", "9" * 5000, "0x10"]
 FLOATS_OUTSIDE = ["nan", "inf", "-inf", "-1", "1e309", "-1e-9", "", "abc", "1e400", "0x1p3"]
@@ -148,11 +149,11 @@ def world(tmp_path_factory, imdb_dir, tiny_model):
         mp.setenv("HOME", str(root / "home"))  # "~/..." outputs land in the temporary directory too
         mp.setenv("SENTIMENT_CACHE", str(root / "cache"))  # ONNX exports of the backend land here
         (root / "cache").mkdir()
-        data = root / "data"  # 1,000 reviews per split: fast to load, and nothing real a command could overwrite
+        data = root / "data"  # 400 reviews per split: fast to load, and nothing real a command could overwrite
         data.mkdir()
         for split in ("train", "test"):
             frame = pd.read_parquet(imdb_dir / f"{split}.parquet", columns=["text", "label"])
-            frame.groupby("label").sample(500, random_state=0).to_parquet(data / f"{split}.parquet", index=False)
+            frame.groupby("label").sample(200, random_state=0).to_parquet(data / f"{split}.parquet", index=False)
         mp.setenv("SENTIMENT_DATA_DIR", str(data))
         (root / "cache" / "tiny-distilbert").symlink_to(tiny_model)  # "tiny": the one already built
         (root / "runs").mkdir()
@@ -260,7 +261,7 @@ def invocation(draw, verb: str, world: World, flag: str | None = None) -> list[s
     texts = words.pop("texts", [])
     argv = [verb, *(w for ws in words.values() for w in ws), *(["--", *texts] if texts else [])]
     fresh = world.new_dir()
-    return [w.replace("{fresh}", fresh) for w in argv]
+    return [w.replace("{fresh}", fresh).replace("{model}", str(world.model_dir)) for w in argv]
 
 
 def fuzz_settings(verb: str):
