@@ -328,7 +328,7 @@ def drop_leaked_duplicates(train: Any, test: Any) -> Any:
     >>> import datasets
     >>> train = datasets.Dataset.from_dict({"text": ["a", "b", "b", "c"], "label": [0, 1, 1, 0]})
     >>> test = datasets.Dataset.from_dict({"text": ["c"], "label": [0]})
-    >>> drop_leaked_duplicates(train, test)["text"]
+    >>> list(drop_leaked_duplicates(train, test)["text"])
     ['a', 'b']
     """
     texts = pd.Series(train["text"])
