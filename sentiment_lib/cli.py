@@ -115,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", required=True, type=Domain(path="new"),
                         help="New directory for the export (an earlier export there is replaced).")
     export.add_argument("--quantize", action="store_true", help="Also write the int8 model (onnx/model_quantized.onnx).")
+
+    probe = sub.add_parser("probe", help="Behavioural tests (CheckList): failure rate per capability, with intervals.",
+                           description="Run template-generated behavioural tests (negation, contrast, names, typos, "
+                                       "appended verdicts, long reviews, ...) on a model; see sentiment_lib.behaviour.")
+    probe.add_argument("--model-dir", required=True, type=MODEL, help="Directory written by `train` (or an ONNX export with --backend onnx).")
+    probe.add_argument("--cases", type=Domain("int", minimum=1, maximum=5000), default=200,
+                       help="Cases drawn per suite (default 200; at most 5000).")
+    probe.add_argument("--seed", type=SEED, default=0, help="Seed of the drawn cases (default 0).")
+    probe.add_argument("--suites", type=replace(Domain(path="file"), optional=True), default=None,
+                       help="A JSON file of suites and vocabulary (default: the package's behaviour_suites.json).")
+    probe.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="torch (default) or onnx.")
+    probe.add_argument("--batch-size", type=BATCH_SIZE, default=64)
+    probe.add_argument("--json", action="store_true", help="Print JSON (every suite, with its worst cases) instead of markdown.")
     return parser
 
 
@@ -124,7 +137,7 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
     Examples
     --------
     >>> sorted(subcommands(build_parser()))
-    ['compare', 'evaluate', 'export', 'predict', 'train']
+    ['compare', 'evaluate', 'export', 'predict', 'probe', 'train']
     """
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return dict(action.choices)
@@ -267,7 +280,35 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_predict, "compare": _cmd_compare,
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from .behaviour import by_capability, failure_table, load_suites, probe
+    from .inference import SentimentClassifier
+
+    def tail(text: str) -> str:  # the end of a case: where a long case keeps its verdict
+        return text if len(text) <= 120 else "…" + text[-120:]
+
+    suites = load_suites(args.suites)
+    clf = SentimentClassifier.from_pretrained(args.model_dir, backend=args.backend)
+    results = probe(lambda texts: clf.predict_proba(texts, batch_size=args.batch_size), n=args.cases, seed=args.seed,
+                    suites=suites)
+    if args.json:
+        print(json.dumps([{**{k: v for k, v in vars(r).items() if k != "worst"}, "failure_rate": r.failure_rate,
+                           "worst": r.worst} for r in results], indent=2, ensure_ascii=False))
+        return 0
+    print("## Failure rate by suite (95% Wilson interval)\n")
+    print(failure_table(results).to_markdown(floatfmt=".3f"))
+    print("\n## By capability, worst first\n")
+    print(by_capability(results).to_markdown(floatfmt=".3f"))
+    print("\n## Worst case of each failing suite\n")
+    for r in results:
+        for case in r.worst[:1]:
+            changed = f" -> {tail(case['variant'])!r}: {case['p_positive_variant']:.2f}" if "variant" in case else ""
+            wanted = f" (expected {case['expected']})" if "expected" in case else ""
+            print(f"- {r.name}: {tail(case['text'])!r}{wanted}: P(positive) {case['p_positive']:.2f}{changed}")
+    return 0
+
+
+COMMANDS = {"probe": _cmd_probe, "train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_predict, "compare": _cmd_compare,
             "export": _cmd_export}
 
 
