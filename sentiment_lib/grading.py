@@ -43,7 +43,8 @@ from typing import Any, Callable, Iterable
 
 __all__ = [
     "AnswerError", "NotWrittenError", "Spy", "UsedReferenceError", "call", "call_text", "check_type", "describe", "expect_error", "forward_modes",
-    "get_function", "imported_modules", "quiet", "reference_codes", "same", "sensitive_model", "show", "substitute", "to_plain",
+    "get_function", "imported_modules", "quiet", "reference_codes", "relabelled", "same", "sensitive_model", "show", "substitute", "to_plain",
+    "WatchedSplit", "check_unread", "forget_reads", "watch_split",
 ]
 
 
@@ -574,6 +575,134 @@ def forward_modes(model: Any):
         yield seen
     finally:
         handle.remove()
+
+
+@contextlib.contextmanager
+def relabelled(model: Any, names: list[str]):
+    """Temporarily give ``model`` other class names (``config.id2label`` and ``label2id``).
+
+    Every test model is labelled ``negative``/``positive`` in that order, so an
+    answer that writes those names itself, instead of reading them from the
+    model's configuration, passes on it; under other names it does not.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> model = SimpleNamespace(config=SimpleNamespace(id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1}))
+    >>> with relabelled(model, ["bad", "good"]):
+    ...     model.config.id2label, model.config.label2id
+    ({0: 'bad', 1: 'good'}, {'bad': 0, 'good': 1})
+    >>> model.config.id2label
+    {0: 'negative', 1: 'positive'}
+    """
+    config = model.config
+    saved = config.id2label, config.label2id
+    config.id2label = dict(enumerate(names))
+    config.label2id = {name: i for i, name in enumerate(names)}
+    try:
+        yield model
+    finally:
+        config.id2label, config.label2id = saved
+
+
+class WatchedSplit:
+    """A dataset split that records every read of its reviews or labels (its size may be read freely).
+
+    The course's rule is that choices are made on validation data and the test
+    split is scored once, at the end. A notebook's setup cell wraps the test
+    split (:func:`watch_split`) and a hidden test checks that nothing read it
+    (:func:`check_unread`).
+
+    Examples
+    --------
+    >>> split = WatchedSplit({"text": ["a", "b"], "label": [0, 1]}, "test")
+    >>> len(split), split.reads
+    (2, [])
+    >>> split["label"]
+    [0, 1]
+    >>> split.reads
+    ["['label']"]
+    """
+
+    def __init__(self, data: Any, name: str):
+        self._data, self.name, self.reads = data, name, []
+
+    def _read(self, how: str) -> None:
+        self.reads.append(how)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._read(f"[{key!r}]")
+        return self._data[key]
+
+    def __iter__(self):
+        self._read("iteration")
+        return iter(self._data)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") or attr in ("_data", "name", "reads"):
+            raise AttributeError(attr)
+        self._read(f".{attr}")
+        return getattr(self._data, attr)
+
+    def __repr__(self) -> str:
+        return f"<the {self.name} split: {len(self._data)} reviews, kept for the final comparison>"
+
+
+def watch_split(splits: Any, name: str = "test") -> dict:
+    """A dict of the splits in which ``splits[name]`` is a :class:`WatchedSplit`.
+
+    Examples
+    --------
+    >>> splits = watch_split({"train": [1, 2, 3], "test": [4, 5]})
+    >>> splits["train"], len(splits["test"]), splits["test"].reads
+    ([1, 2, 3], 2, [])
+    """
+    watched = dict(splits)
+    watched[name] = WatchedSplit(splits[name], name)
+    return watched
+
+
+def forget_reads(namespace: dict) -> None:
+    """Clear the reads of every watched split in ``namespace`` (a fresh kernel starts with none).
+
+    Examples
+    --------
+    >>> ns = {"splits": watch_split({"test": [1]})}
+    >>> _ = ns["splits"]["test"][0]
+    >>> forget_reads(ns); ns["splits"]["test"].reads
+    []
+    """
+    for value in list(namespace.values()):
+        parts = value.values() if isinstance(value, dict) else [value]
+        for part in parts:
+            if isinstance(part, WatchedSplit):
+                part.reads.clear()
+
+
+def check_unread(splits: dict, what: str, name: str = "test") -> None:
+    """Fail if anything read ``splits[name]`` since the last check (the reads are then forgotten).
+
+    Examples
+    --------
+    >>> splits = watch_split({"test": {"text": ["x"]}})
+    >>> check_unread(splits, "build_tfidf_lr")
+    >>> _ = splits["test"]["text"]
+    >>> check_unread(splits, "build_tfidf_lr")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: build_tfidf_lr: your code read the test reviews (splits['test']['text']). Make every choice ...
+    """
+    split = splits[name]
+    reads, split.reads[:] = list(split.reads), []
+    if reads:
+        shown = ", ".join(dict.fromkeys(f"splits[{name!r}]{how}" if how.startswith(("[", ".")) else f"splits[{name!r}] ({how})" for how in reads))
+        raise AssertionError(
+            f"{what}: your code read the {name} reviews ({shown}). Make every choice (settings, models) on the "
+            f"validation reviews (val_texts, val_labels); the {name} reviews are scored once, at the end of the chapter, never used to choose."
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -104,9 +104,13 @@ ANSWERS = [
     ("length_batches", "wrong", "the last partial batch dropped",
      "def length_batches(texts, batch_size):\n    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))\n"
      "    return [order[i:i + batch_size] for i in range(0, len(order) - batch_size + 1, batch_size)]"),
-    ("length_batches", "wrong", "NumPy arrays as batches",
-     "def length_batches(texts, batch_size):\n    order = np.argsort([len(t) for t in texts], kind='stable')\n"
+    ("length_batches", "wrong", "positions as floats",
+     "def length_batches(texts, batch_size):\n    order = np.argsort([len(t) for t in texts], kind='stable').astype(float)\n"
      "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "wrong", "one 2-D array of batches (the last one padded with -1)",
+     "def length_batches(texts, batch_size):\n    order = np.argsort([len(t) for t in texts], kind='stable')\n"
+     "    n = -(-len(order) // batch_size)\n    padded = np.full(n * batch_size, -1)\n    padded[:len(order)] = order\n"
+     "    return list(padded.reshape(n, batch_size)) if n else []"),
     ("length_batches", "wrong", "sorted within each batch only",
      "def length_batches(texts, batch_size):\n    idx = list(range(len(texts)))\n"
      "    return [sorted(idx[i:i + batch_size], key=lambda j: len(texts[j])) for i in range(0, len(idx), batch_size)]"),
@@ -119,6 +123,12 @@ ANSWERS = [
     ("length_batches", "right", "argsort, lists, longest first",
      "def length_batches(texts, batch_size):\n    order = np.argsort([-len(t) for t in texts], kind='stable').tolist()\n"
      "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "right", "NumPy arrays as batches (the hint's np.argsort, cut into slices)",
+     "def length_batches(texts, batch_size):\n    order = np.argsort([len(t) for t in texts], kind='stable')\n"
+     "    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]"),
+    ("length_batches", "right", "np.array_split of the order",
+     "def length_batches(texts, batch_size):\n    order = np.argsort([-len(t) for t in texts], kind='stable')\n"
+     "    return [b for b in np.array_split(order, range(batch_size, len(order), batch_size)) if len(b)]"),
     ("length_batches", "right", "a while loop",
      "def length_batches(texts, batch_size):\n    pending = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))\n    out = []\n"
      "    while pending:\n        out.append(pending[:batch_size])\n        pending = pending[batch_size:]\n    return out"),
@@ -158,6 +168,12 @@ ANSWERS = [
      _PREDICT.replace("model.config.id2label[int(p.argmax())]", "model.config.id2label[int(p.argmin())]")),
     ("predict_sentiment", "wrong", "a float32 score",
      _PREDICT.replace("float(p.max())", "np.float32(p.max())")),
+    ("predict_sentiment", "wrong", "label names written in the answer",
+     _PREDICT.replace("model.config.id2label[int(p.argmax())]", "['negative', 'positive'][int(p.argmax())]")),
+    ("predict_sentiment", "wrong", "label names from a dict of its own",
+     _PREDICT.replace("model.config.id2label[int(p.argmax())]", "{0: 'negative', 1: 'positive'}[int(p.argmax())]")),
+    ("predict_sentiment", "wrong", "positive when p[1] > 0.5, by name",
+     _PREDICT.replace("model.config.id2label[int(p.argmax())]", "'positive' if p[1] > 0.5 else 'negative'")),
     ("predict_sentiment", "right", "fill by positions, then build",
      "def predict_sentiment(model, tokenizer, texts, batch_size=32):\n    texts = check_reviews(texts)\n    probs = [None] * len(texts)\n"
      "    for batch in length_batches(texts, batch_size):\n"

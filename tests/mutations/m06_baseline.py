@@ -36,6 +36,43 @@ ANSWERS = [
      "    key = tuple(ngram_range)\n"
      "    if key not in _cache:\n        _cache[key] = Pipeline([('tfidf', TfidfVectorizer(ngram_range=ngram_range)), ('clf', LogisticRegression(max_iter=1000))])\n"
      "    return _cache[key]"),
+    ("build_tfidf_lr", "wrong", "C chosen on the test split in its cell",
+     "from sklearn.pipeline import Pipeline\n"
+     "def build_tfidf_lr(ngram_range=(1, 1), C=1.0):\n"
+     "    return Pipeline([('tfidf', TfidfVectorizer(ngram_range=ngram_range, min_df=2, sublinear_tf=True)), ('clf', LogisticRegression(C=C, max_iter=1000))])\n"
+     "test_texts, test_labels = list(splits['test']['text']), np.asarray(splits['test']['label'])\n"
+     "scores = {c: build_tfidf_lr(C=c).fit(train_texts, train_labels).score(test_texts, test_labels) for c in (0.3, 3.0)}\n"
+     "best_C = max(scores, key=scores.get)\n"
+     "_chosen = build_tfidf_lr\n"
+     "def build_tfidf_lr(ngram_range=(1, 1)):\n    return _chosen(ngram_range, best_C)"),
+    ("build_tfidf_lr", "wrong", "C chosen on the test labels at every call",
+     "from sklearn.pipeline import Pipeline\n"
+     "def build_tfidf_lr(ngram_range=(1, 1)):\n"
+     "    make = lambda c: Pipeline([('tfidf', TfidfVectorizer(ngram_range=ngram_range, min_df=2)), ('clf', LogisticRegression(C=c, max_iter=1000))])\n"
+     "    test = splits['test']\n"
+     "    best = max((0.5, 2.0), key=lambda c: make(c).fit(train_texts[:300], train_labels[:300]).score(test['text'][:50], test['label'][:50]))\n"
+     "    return make(best)"),
+    ("build_tfidf_lr", "wrong", "one vectorizer shared by every pipeline (set_params)",
+     "from sklearn.pipeline import Pipeline\n"
+     "shared_tfidf = TfidfVectorizer(min_df=2, sublinear_tf=True)\n"
+     "def build_tfidf_lr(ngram_range=(1, 1)):\n"
+     "    return Pipeline([('tfidf', shared_tfidf.set_params(ngram_range=ngram_range)), ('clf', LogisticRegression(max_iter=1000))])"),
+    ("build_tfidf_lr", "wrong", "a vectorizer as a default argument",
+     "from sklearn.pipeline import Pipeline\n"
+     "def build_tfidf_lr(ngram_range=(1, 1), vectorizer=TfidfVectorizer(sublinear_tf=True)):\n"
+     "    vectorizer.ngram_range = ngram_range\n"
+     "    return Pipeline([('tfidf', vectorizer), ('clf', LogisticRegression(max_iter=1000))])"),
+    ("build_tfidf_lr", "right", "C chosen on the validation reviews in its cell",
+     "from sklearn.pipeline import Pipeline\n"
+     "def _make(ngram_range, C):\n"
+     "    return Pipeline([('tfidf', TfidfVectorizer(ngram_range=ngram_range, min_df=2, sublinear_tf=True)), ('clf', LogisticRegression(C=C, max_iter=1000))])\n"
+     "val_scores = {c: _make((1, 1), c).fit(train_texts, train_labels).score(val_texts, val_labels) for c in (0.3, 3.0)}\n"
+     "best_C = max(val_scores, key=val_scores.get)\n"
+     "def build_tfidf_lr(ngram_range=(1, 1)):\n    return _make(ngram_range, best_C)"),
+    ("build_tfidf_lr", "right", "clone of a template",
+     "from sklearn.base import clone\nfrom sklearn.pipeline import Pipeline\n"
+     "TEMPLATE = Pipeline([('tfidf', TfidfVectorizer(min_df=2, sublinear_tf=True)), ('clf', LogisticRegression(max_iter=1000))])\n"
+     "def build_tfidf_lr(ngram_range=(1, 1)):\n    return clone(TEMPLATE).set_params(tfidf__ngram_range=ngram_range)"),
     ("build_tfidf_lr", "right", "make_pipeline, other settings",
      "from sklearn.pipeline import make_pipeline\n"
      "def build_tfidf_lr(ngram_range=(1, 1)):\n"

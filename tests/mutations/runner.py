@@ -82,6 +82,8 @@ def affected_tests(notebook: Notebook, answer_id: str) -> list[str]:
 def grade(notebook: Notebook, answer_id: str | None = None, code: str | None = None, tests: list[str] | None = None) -> list[Outcome]:
     """Outcome of the test cells ``tests`` (all by default) with ``code`` as the answer of cell ``answer_id``."""
     scope = dict(notebook.namespace)
+    if "grading" in scope:  # every answer starts as in a fresh kernel: no reads of a watched split yet
+        scope["grading"].forget_reads(scope)
     for gid, source in notebook.answers.items():
         exec(compile(source, f"<{gid}>", "exec"), scope)
     if code is not None:
