@@ -14,7 +14,9 @@ One module per chapter of the course:
 ``quantization``    ch. 5/7: int8 dynamic quantization of the linear layers
 ``export``          ch. 5: ONNX export (fp32 and int8) for ONNX Runtime and the browser
 ``baseline``        ch. 6: untrained head, TF-IDF + logistic regression, comparison table
+``behaviour``       ch. 5: behavioural tests (CheckList): negation, contrast, invariance, ... per capability
 ``claims``          the book: every judging sentence is glued, guarded (``holds``) or sourced
+``domains``         what each setting and flag accepts, checked once with one message
 ``figures``         colour-blind-safe palette, figures shown with their alt text
 ``grading``         the exercises' hidden-test helpers (nbgrader)
 ``cli``             the ``sentiment-lib`` command line (``__main__``: ``python -m sentiment_lib``)
