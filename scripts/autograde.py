@@ -31,7 +31,7 @@ Run it from the course root (the folder with ``nbgrader_config.py``)::
     python scripts/autograde.py 01_data --jobs 4 --memory-gb 4 -- --ExecutePreprocessor.timeout=30
     python scripts/autograde.py 01_data --shard 2/3 --db-url postgresql+psycopg2://grader@db/course
 
-See "Grading a large class" and "Grading safety" in the README.
+See docs/instructors.md (grading a large class) and docs/grading-safety.md.
 """
 
 from __future__ import annotations

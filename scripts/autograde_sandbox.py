@@ -43,7 +43,7 @@ SANDBOX_UID_BASE = 61000  # as root: slot i runs its kernel as uid/gid 61000 + i
 INSTALL_HINT = (
     "the grading sandbox needs bubblewrap (`bwrap`): install it with `sudo apt-get install bubblewrap` "
     "(Fedora: `sudo dnf install bubblewrap`), or grade without a sandbox with --no-sandbox "
-    "(the learners' code then runs with your rights; see 'Grading safety' in the README)"
+    "(the learners' code then runs with your rights; see docs/grading-safety.md)"
 )
 # environment variables the kernel may see; everything else (tokens, passwords, PG*) is dropped
 KEEP_ENV = (
