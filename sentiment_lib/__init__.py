@@ -5,7 +5,9 @@ One module per chapter of the course:
 ==================  ============================================================
 ``data``            ch. 1: load IMDB, drop copies across splits, stratified validation split, cleaning
 ``tokenization``    ch. 2: fast tokenizers, head / head+tail truncation, dynamic padding
-``modeling``        ch. 3: pretrained encoder + new head; offline and tiny models; devices, precision
+``checkpoints``     shared: where a model comes from (names, paths, the cache, the tiny and offline models)
+``hardware``        shared: the device, the CPU's flags, which arithmetic (fp32, bf16, fp16)
+``modeling``        ch. 3: pretrained encoder + new head, its pooling; loading a classifier
 ``pooling``         ch. 3: the mean-pooling sequence classifier (saved with models that use it)
 ``runs``            ch. 3: run directories, checkpoints, several processes (torchrun)
 ``training``        ch. 3: a hand-written loop, then ``Trainer`` (``fine_tune``); the profiles

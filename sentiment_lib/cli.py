@@ -180,7 +180,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _saved_settings(model_dir: str) -> dict[str, Any]:
     """The training settings saved with a model (nothing for a hub id)."""
-    from .modeling import check_model_dir, read_json, resolve_model
+    from .checkpoints import check_model_dir, read_json, resolve_model
 
     path = Path(resolve_model(model_dir))
     if not path.expanduser().is_dir():

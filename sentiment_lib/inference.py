@@ -17,7 +17,9 @@ import numpy as np
 
 from .domains import BATCH_SIZE
 from .errors import SentimentLibError
-from .modeling import load_model, pick_device, resolve_model, resolve_precision
+from .checkpoints import resolve_model
+from .hardware import pick_device, resolve_precision
+from .modeling import load_model
 from .tokenization import check_strategy, load_tokenizer, tokenize
 
 
@@ -235,7 +237,7 @@ class SentimentClassifier:
         """
         from pathlib import Path
 
-        from .modeling import read_json
+        from .checkpoints import read_json
 
         if backend not in BACKENDS:
             raise SentimentLibError(f"Unknown backend {backend!r}.", hint=f"Use one of: {', '.join(BACKENDS)}.")

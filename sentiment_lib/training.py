@@ -135,7 +135,8 @@ def config_from(profile: str | None, overrides: dict[str, Any], *, flags: bool =
 def validate_config(config: TrainConfig, *, flags: bool = False) -> None:
     """Raise a clear error for settings that cannot work: each field against its domain, then the
     choices and combinations (errors name ``--flags`` with ``flags=True``)."""
-    from .modeling import POOLINGS, PRECISIONS
+    from .hardware import PRECISIONS
+    from .modeling import POOLINGS
     from .tokenization import check_strategy
 
     check_fields(config, flags=flags)
@@ -164,7 +165,7 @@ def check_model_fits(config: TrainConfig, *, flags: bool = False) -> str:
     ...
     sentiment_lib.errors.SentimentLibError: --max-length 100000 is out of range: expected an integer in [8, 512] (the model's max_position_embeddings).
     """
-    from .modeling import position_limit, resolve_model
+    from .checkpoints import position_limit, resolve_model
 
     model_path = resolve_model(config.model)
     limit = position_limit(model_path)
@@ -325,7 +326,8 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     from .data import prepare_splits
     from .evaluation import compute_metrics, trainer_metrics
     from .inference import SentimentClassifier
-    from .modeling import build_model, resolve_precision
+    from .hardware import resolve_precision
+    from .modeling import build_model
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
     validate_config(config)
@@ -472,7 +474,7 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     --------
     >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
     """
-    from .modeling import read_json, restore_interrupted_publish
+    from .checkpoints import read_json, restore_interrupted_publish
 
     output = Path(config.output_dir).expanduser()
     restore_interrupted_publish(output)
@@ -585,7 +587,7 @@ def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> An
 
 def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
     """Read ``metrics.json`` of a model directory."""
-    from .modeling import read_json
+    from .checkpoints import read_json
 
     return read_json(Path(model_dir) / "metrics.json")
 
