@@ -284,3 +284,18 @@ def quiet_transformers(*, hide_progress: bool = False) -> Iterator[None]:
         transformers.logging.set_verbosity(verbosity)
         if hide_progress and bars:
             transformers.utils.logging.enable_progress_bar()
+
+
+def saved_settings(model_dir: str | os.PathLike) -> dict:
+    """The training settings saved with a model (``training_config.json``); empty for a hub id.
+
+    Examples
+    --------
+    >>> saved_settings("distilbert-base-uncased")
+    {}
+    """
+    path = Path(resolve_model(model_dir)).expanduser()
+    if not path.is_dir():
+        return {}
+    path = check_model_dir(path) / "training_config.json"
+    return read_json(path) if path.is_file() else {}
