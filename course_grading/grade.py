@@ -1,18 +1,17 @@
-#!/usr/bin/env python
 """Autograde a class with nbgrader: in parallel, resumably, sandboxed, on one machine or several.
 
 ``nbgrader autograde ASSIGNMENT`` grades a whole class in one process, one notebook after the
-other, with the grader's rights. This script grades each submission
+other, with the grader's rights. This command grades each submission
 (``submitted/STUDENT/ASSIGNMENT/``) in a process of its own (``nbgrader autograde ASSIGNMENT
 --student STUDENT --force``), ``--jobs`` of them at a time (default: one per core), and:
 
 * runs the learner's kernel in a bubblewrap sandbox (no network, nothing of the course but its
   own working folder, limits on processes, memory, file size, disk and CPU time; see
-  ``autograde_sandbox.py``); without ``bwrap`` it refuses to grade unless ``--no-sandbox``;
+  :mod:`course_grading.sandbox`); without ``bwrap`` it refuses to grade unless ``--no-sandbox``;
 * puts a memory (address-space) and a file-size limit on nbgrader and the kernel, and a
   wall-clock limit on each submission;
 * first, always, grades the instructor's solution and the released notebook of each assignment in
-  the same sandbox, limits and environment (``autograde_preflight.py``): unless they get full
+  the same sandbox, limits and environment (:mod:`course_grading.preflight`): unless they get full
   marks and zero, it says which assignment, cell and error, and grades nothing (exit status 2);
 * records each outcome in ``.autograde/ASSIGNMENT/STUDENT.json`` (``ok``; ``error`` with the
   reason; ``environment error`` when a cell the learner cannot edit, such as the setup, failed;
@@ -26,10 +25,10 @@ other, with the grader's rights. This script grades each submission
 
 Run it from the course root (the folder with ``nbgrader_config.py``)::
 
-    python scripts/autograde.py 01_data 02_tokenization      # every learner, one job per core
-    python scripts/autograde.py 01_data --student alice      # one learner
-    python scripts/autograde.py 01_data --jobs 4 --memory-gb 4 -- --ExecutePreprocessor.timeout=30
-    python scripts/autograde.py 01_data --shard 2/3 --db-url postgresql+psycopg2://grader@db/course
+    course-grade grade 01_data 02_tokenization      # every learner, one job per core
+    course-grade grade 01_data --student alice      # one learner
+    course-grade grade 01_data --jobs 4 --memory-gb 4 -- --ExecutePreprocessor.timeout=30
+    course-grade grade 01_data --shard 2/3 --db-url postgresql+psycopg2://grader@db/course
 
 See "Grading a large class" and "Grading safety" in the README.
 """
@@ -38,67 +37,22 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import hashlib
-import json
 import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the autograde_* modules beside this file
-
-from autograde_db import GradebookCoordinator, course_db_url, parse_shard, shard_of  # noqa: E402
-from autograde_preflight import PREFLIGHT_DIR, MakeJob, environment_errors, preflight  # noqa: E402
-from autograde_runner import Job, Limits, Pool, error_reason, preload_nbgrader  # noqa: E402
-
-STATUS_DIR = ".autograde"
-ENVIRONMENT_ERROR = "environment error"  # the status of a submission whose setup failed
-
-
-def submission_digest(folder: Path) -> str:
-    """SHA-256 over the relative paths and contents of every file of a submission."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def status_path(root: Path, assignment: str, student: str) -> Path:
-    return root / STATUS_DIR / assignment / f"{student}.json"
-
-
-def read_status(root: Path, assignment: str, student: str) -> dict | None:
-    try:
-        return json.loads(status_path(root, assignment, student).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_status(root: Path, assignment: str, student: str, status: dict) -> None:
-    """Write atomically, so that a kill never leaves half a status file."""
-    path = status_path(root, assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(status, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def students_of(root: Path, assignment: str) -> list[str]:
-    return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
-
-
-def is_done(root: Path, assignment: str, student: str, digest: str) -> bool:
-    """Recorded ``ok`` here for this very submission, and its graded folder is still there."""
-    old = read_status(root, assignment, student)
-    return (
-        old is not None
-        and old.get("status") == "ok"
-        and old.get("submission_sha256") == digest
-        and (root / "autograded" / student / assignment).is_dir()
-    )
+from .coursedir import course_db_url
+from .gradebook import GradebookCoordinator, open_gradebook, parse_shard, shard_of
+from .preflight import PREFLIGHT_DIR, MakeJob, environment_errors, preflight
+from .progress import Progress, summarize
+from .records import (ENVIRONMENT_ERROR, STATUS_DIR, Submission, is_done, read_status, status_path,
+                      students_of, submission_digest, write_status)
+from .runner import Job, Limits, Pool, error_reason, preload_nbgrader
+from .sandbox import Sandbox, SandboxUnavailable
 
 
 def fail(message: str) -> int:
@@ -106,11 +60,8 @@ def fail(message: str) -> int:
     return 2
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="Arguments after -- go to `nbgrader autograde` unchanged.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``course-grade grade`` (the arguments after ``--`` are split off before)."""
     parser.add_argument("assignments", nargs="+", help="assignment ids, e.g. 01_data")
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
     parser.add_argument("--jobs", "-j", type=int, default=len(os.sched_getaffinity(0)),
@@ -129,6 +80,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="pre-flight: the score the released notebook of ASSIGNMENT must get (default 0; repeatable)")
     parser.add_argument("--regrade", action="store_true", help="grade every submission again, even those recorded as ok")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (the per-submission lines stay)")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="course-grade grade", description=__doc__.split("\n\n")[0],
+                                     epilog="Arguments after -- go to `nbgrader autograde` unchanged.")
+    add_arguments(parser)
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
     if "--" in argv:
@@ -143,13 +100,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def make_sandbox(root: Path, args: argparse.Namespace):
+def make_sandbox(root: Path, args: argparse.Namespace) -> Sandbox | None:
     """The sandbox, or ``None`` with --no-sandbox; raises SandboxUnavailable with the fix."""
     if args.no_sandbox:
         print("warning: --no-sandbox: the learners' code runs with your rights and can read solutions/, "
               "the gradebook and your files (README: Grading safety)", file=sys.stderr, flush=True)
         return None
-    from autograde_sandbox import Sandbox, find_bwrap, self_check
+    from .sandbox import find_bwrap, self_check
 
     bwrap = find_bwrap()
     self_check(bwrap)
@@ -158,72 +115,36 @@ def make_sandbox(root: Path, args: argparse.Namespace):
                    file_bytes=int(args.file_gb * 2**30) or None, bwrap=bwrap)
 
 
-def plan(root: Path, args: argparse.Namespace, book: GradebookCoordinator) -> tuple[list[dict], list[dict]]:
-    """``(to_grade, skipped)``: the selected submissions, split by what is already graded."""
+def selected_students(root: Path, args: argparse.Namespace, assignment: str) -> list[str]:
+    """The learners of ``assignment`` that this run grades: ``--student``, then ``--shard``."""
     shard = parse_shard(args.shard) if args.shard else None
+    students = students_of(root, assignment)
+    if args.student:
+        students = [s for s in students if s in set(args.student)]
+    if shard:
+        students = [s for s in students if shard_of(s, shard[1]) == shard[0]]
+    if not students:
+        print(f"{assignment}: no submissions in submitted/*/{assignment}/" + (f" in shard {args.shard}" if shard else ""),
+              file=sys.stderr)
+    return students
+
+
+def plan(root: Path, args: argparse.Namespace, book: GradebookCoordinator) -> tuple[list[Submission], list[dict]]:
+    """``(to_grade, skipped)``: the selected submissions, and the records of those already graded."""
     todo, skipped = [], []
     for assignment in args.assignments:
-        students = students_of(root, assignment)
-        if args.student:
-            students = [s for s in students if s in set(args.student)]
-        if shard:
-            students = [s for s in students if shard_of(s, shard[1]) == shard[0]]
-        if not students:
-            print(f"{assignment}: no submissions in submitted/*/{assignment}/" + (f" in shard {args.shard}" if shard else ""),
-                  file=sys.stderr)
-        for student in students:
-            digest = submission_digest(root / "submitted" / student / assignment)
-            item = {"assignment": assignment, "student": student, "digest": digest}
-            if not args.regrade and is_done(root, assignment, student, digest):
+        for student in selected_students(root, args, assignment):
+            submission = Submission(assignment, student, submission_digest(root / "submitted" / student / assignment))
+            if not args.regrade and is_done(root, submission):
                 skipped.append(read_status(root, assignment, student) | {"skipped": "here"})
-            elif not args.regrade and (who := book.graded_elsewhere(assignment, student, digest)):
+            elif not args.regrade and (who := book.graded_elsewhere(assignment, student, submission.digest)):
                 skipped.append({"assignment": assignment, "student": student, "status": "ok", "skipped": who})
             else:
-                todo.append(item)
+                todo.append(submission)
     return todo, skipped
 
 
-class Progress:
-    """Done/total, submissions per minute and time left: a tqdm bar on a terminal, else text.
-
-    In a log (not a terminal) each submission's line ends with ``[done/total, N/min, M:SS left]``.
-    """
-
-    def __init__(self, total: int, enabled: bool):
-        self.bar = None
-        self.total = total
-        self.done = 0
-        self.start = time.monotonic()
-        if enabled and total and sys.stderr.isatty():
-            import tqdm
-
-            tqdm.tqdm.monitor_interval = 0  # no monitor thread: the grader forks
-            self.bar = tqdm.tqdm(total=total, unit="sub", dynamic_ncols=True, file=sys.stderr,
-                                 bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}<{remaining}] {postfix}")
-
-    def rate(self) -> str:
-        minutes = (time.monotonic() - self.start) / 60
-        per_minute = self.done / minutes if minutes > 0 else 0.0
-        left = (self.total - self.done) / per_minute * 60 if per_minute else 0
-        return f"{per_minute:.1f}/min, {int(left) // 60}:{int(left) % 60:02d} left"
-
-    def line(self, text: str, counted: bool = True) -> None:
-        if counted:
-            self.done += 1
-        if self.bar is not None:
-            self.bar.write(text, file=sys.stdout)
-            if counted:
-                self.bar.set_postfix_str(self.rate().split(",")[0], refresh=False)
-                self.bar.update(1)
-        else:
-            print(f"{text}  [{self.done}/{self.total}, {self.rate()}]" if counted and self.total else text, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def job_maker(root: Path, args: argparse.Namespace, sandbox) -> MakeJob:
+def job_maker(root: Path, args: argparse.Namespace, sandbox: Sandbox | None) -> MakeJob:
     """``make_job(course, assignment, student, db_url, slot)``: the ``nbgrader autograde`` job of
     one submission, in its sandbox, with the limits and options of this run. The same for a
     learner (``course`` is the course root) and for the pre-flight (a scratch course)."""
@@ -235,33 +156,16 @@ def job_maker(root: Path, args: argparse.Namespace, sandbox) -> MakeJob:
         # waiting for a graceful exit
         argv = ["autograde", assignment, "--student", student, "--force", f"--CourseDirectory.db_url={db_url}",
                 "--Execute.shutdown_kernel=immediate"] + ([f"--CourseDirectory.root={course}"] if scratch else [])
-        env: dict[str, str] = {}
-        data = {"slot": slot, "private": None, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        job = Job(key=(assignment, student), argv=argv, cwd=root, log=log, slot=slot,
+                  started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if sandbox is not None:
-            sandbox_env, sandbox_args, data["private"] = sandbox.prepare(course / "autograded" / student / assignment, slot)
-            env.update(sandbox_env)
-            argv += sandbox_args
-        return Job(key=(assignment, student), argv=argv + list(args.nbgrader_args), cwd=root, log=log, env=env, data=data)
+            sandbox_env, sandbox_args, job.private = sandbox.prepare(course / "autograded" / student / assignment, slot)
+            job.env.update(sandbox_env)
+            job.argv += sandbox_args
+        job.argv += list(args.nbgrader_args)
+        return job
 
     return make_job
-
-
-def run_preflight(root: Path, args: argparse.Namespace, todo: list[dict], pool: Pool, make_job: MakeJob) -> int | None:
-    """Grade the solution and released notebook of every assignment to grade; 2 when one did not
-    score full marks and zero (the message says which, where and why), else None."""
-    assignments = [a for a in args.assignments if any(t["assignment"] == a for t in todo)]
-    print(f"pre-flight: grading the instructor's solution and the released notebook of {', '.join(assignments)} "
-          f"(in {PREFLIGHT_DIR}/)", flush=True)
-    start = time.monotonic()
-    problems = preflight(root, assignments, pool, make_job, args.blank_scores)
-    if not problems:
-        print(f"pre-flight: full marks and zero, as they must be ({time.monotonic() - start:.0f} s)", flush=True)
-        return None
-    print("error: pre-flight failed, nothing was graded. In the same sandbox, limits and environment as the "
-          "learners, the instructor's solution must get full marks and the released notebook zero:\n"
-          + "\n".join(f"  {problem}" for problem in problems)
-          + "\nFix the environment (or the notebook), then run the same command again.", file=sys.stderr, flush=True)
-    return 2
 
 
 def outcome(root: Path, job: Job, code: int, reason: str | None) -> tuple[str, str | None]:
@@ -279,47 +183,136 @@ def outcome(root: Path, job: Job, code: int, reason: str | None) -> tuple[str, s
     return "ok", None
 
 
-def finish(root: Path, args: argparse.Namespace, book: GradebookCoordinator, sandbox, job: Job, code: int,
-           reason: str | None, seconds: float) -> dict:
-    """Record a finished submission (status file, shared record, lock) and return its status."""
-    item = job.data
-    if item["private"] is not None:
-        shutil.rmtree(item["private"], ignore_errors=True)
-    state, why = outcome(root, job, code, reason)
-    status = {
-        "assignment": item["assignment"], "student": item["student"], "status": state,
-        "returncode": code, "reason": why, "seconds": round(seconds, 1), "started_at": item["started_at"],
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "worker": book.worker, "jobs": args.jobs, "sandbox": sandbox is not None,
-        "submission_sha256": item["digest"], "log": str(job.log.relative_to(root)),
-    }
-    write_status(root, item["assignment"], item["student"], status)
-    if state == "ok":
-        book.record(item["assignment"], item["student"], item["digest"], seconds)
-    book.unlock(item["assignment"], item["student"])
-    return status
+@dataclass
+class Scheduler:
+    """Hands the pool the next submission to grade, with a free slot, as long as there is one.
+
+    A submission is taken only when this worker gets its lock (another machine may hold some) and
+    no worker graded this very submission already (then it goes to :meth:`newly_skipped`).
+    """
+
+    book: GradebookCoordinator
+    make_job: MakeJob
+    root: Path
+    regrade: bool
+    pending: list[Submission]
+    free_slots: list[int]
+    running: dict[tuple[str, str], Submission] = field(default_factory=dict)
+    skipped: list[Submission] = field(default_factory=list)
+
+    def _graded_elsewhere(self, submission: Submission) -> bool:
+        return not self.regrade and bool(self.book.graded_elsewhere(*submission.key, submission.digest))
+
+    def take(self) -> Job | None:
+        """The job of the next submission this worker may grade, or None for now."""
+        for submission in list(self.pending):
+            if self._graded_elsewhere(submission):
+                self.pending.remove(submission)
+                self.skipped.append(submission)
+            elif self.book.try_lock(*submission.key):
+                self.pending.remove(submission)
+                if self._graded_elsewhere(submission):  # graded between the first look and the lock
+                    self.book.unlock(*submission.key)
+                    self.skipped.append(submission)
+                    continue
+                self.book.forget(*submission.key)
+                job = self.make_job(self.root, *submission.key, self.book.child_url, self.free_slots.pop(0))
+                self.running[job.key] = submission
+                return job
+        return None
+
+    def release(self, job: Job) -> Submission:
+        """The submission of a finished job; its slot is free again."""
+        self.free_slots.append(job.slot)
+        return self.running.pop(job.key)
+
+    def newly_skipped(self) -> list[Submission]:
+        """The submissions found graded by another worker since the last call."""
+        found, self.skipped = self.skipped, []
+        return found
 
 
-def summarize(results: list[dict], graded: list[dict], skipped: list[dict], elapsed: float, jobs: int) -> None:
-    """The closing lines: how many were graded, the slowest, and every submission not ``ok``."""
-    failed = [r for r in results if r["status"] != "ok"]
-    environment = [r for r in failed if r["status"] == ENVIRONMENT_ERROR]
-    print(f"{len(results) - len(failed)} of {len(results)} submissions graded "
-          f"({len(skipped)} already graded before; {len(graded)} graded now in {elapsed:.0f} s"
-          + (f", {len(graded) / elapsed * 3600:.0f} per hour with --jobs {jobs}" if graded and elapsed > 0 else "")
-          + f"; {len(failed)} errors" + (f", {len(environment)} of them environment errors" if environment else "")
-          + ").", flush=True)
-    slowest = sorted(graded, key=lambda r: -r["seconds"])[:3]
-    if slowest:
-        print("slowest: " + ", ".join(f"{r['assignment']} {r['student']} {r['seconds']} s" for r in slowest), flush=True)
-    for r in failed:
-        label = "ENVIRONMENT ERROR" if r["status"] == ENVIRONMENT_ERROR else "NOT GRADED"
-        print(f"{label}: {r['assignment']} {r['student']}: {r['reason']} (log: {r['log']})", flush=True)
+@dataclass
+class Grader:
+    """One run of ``course-grade grade``: where, how, and what it grades with."""
+
+    root: Path
+    args: argparse.Namespace
+    book: GradebookCoordinator
+    sandbox: Sandbox | None
+    pool: Pool
+    make_job: MakeJob
+
+    def preflight(self, todo: list[Submission]) -> int | None:
+        """Grade the solution and released notebook of every assignment to grade; 2 when one did not
+        score full marks and zero (the message says which, where and why), else None."""
+        assignments = [a for a in self.args.assignments if any(t.assignment == a for t in todo)]
+        print(f"pre-flight: grading the instructor's solution and the released notebook of {', '.join(assignments)} "
+              f"(in {PREFLIGHT_DIR}/)", flush=True)
+        start = time.monotonic()
+        problems = preflight(self.root, assignments, self.pool, self.make_job, self.args.blank_scores)
+        if not problems:
+            print(f"pre-flight: full marks and zero, as they must be ({time.monotonic() - start:.0f} s)", flush=True)
+            return None
+        print("error: pre-flight failed, nothing was graded. In the same sandbox, limits and environment as the "
+              "learners, the instructor's solution must get full marks and the released notebook zero:\n"
+              + "\n".join(f"  {problem}" for problem in problems)
+              + "\nFix the environment (or the notebook), then run the same command again.", file=sys.stderr, flush=True)
+        return 2
+
+    def finish(self, job: Job, submission: Submission, code: int, reason: str | None, seconds: float) -> dict:
+        """Record a finished submission (status file, shared record, lock) and return its status."""
+        if job.private is not None:
+            shutil.rmtree(job.private, ignore_errors=True)
+        state, why = outcome(self.root, job, code, reason)
+        status = {
+            "assignment": submission.assignment, "student": submission.student, "status": state,
+            "returncode": code, "reason": why, "seconds": round(seconds, 1), "started_at": job.started_at,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "worker": self.book.worker, "jobs": self.args.jobs, "sandbox": self.sandbox is not None,
+            "submission_sha256": submission.digest, "log": str(job.log.relative_to(self.root)),
+        }
+        write_status(self.root, submission.assignment, submission.student, status)
+        if state == "ok":
+            self.book.record(*submission.key, submission.digest, seconds)
+        self.book.unlock(*submission.key)
+        return status
+
+    def grade(self, todo: list[Submission], skipped: list[dict]) -> int:
+        """Grade the submissions of ``todo``, ``--jobs`` at a time; the exit status."""
+        scheduler = Scheduler(self.book, self.make_job, self.root, self.args.regrade, list(todo), list(range(self.args.jobs)))
+        progress = Progress(len(todo), not self.args.no_progress)
+        results, graded = list(skipped), []
+        interrupted = False
+        try:
+            while True:
+                for job, code, reason, seconds in self.pool.drain(scheduler.take):
+                    status = self.finish(job, scheduler.release(job), code, reason, seconds)
+                    graded.append(status)
+                    results.append(status)
+                    tail = "" if status["status"] == "ok" else f" -- {status['reason']} (log: {status['log']})"
+                    progress.line(f"{status['assignment']} {status['student']}: {status['status']} in {status['seconds']} s{tail}")
+                for submission in scheduler.newly_skipped():
+                    progress.line(f"{submission.assignment} {submission.student}: already graded by another worker, skipped")
+                    results.append({"assignment": submission.assignment, "student": submission.student, "status": "ok"})
+                if not scheduler.pending:
+                    break
+                time.sleep(1.0)  # every remaining submission is locked by another worker: wait, then look again
+        except KeyboardInterrupt:
+            interrupted = True
+            self.pool.kill_all()
+        finally:
+            progress.close()
+            self.book.close()
+        summarize(results, graded, skipped, time.monotonic() - progress.start, self.args.jobs)
+        if interrupted:
+            print("interrupted: run the same command again to grade what is left", flush=True)
+            return 130
+        return 1 if any(r["status"] != "ok" for r in results) else 0
 
 
 def run(root: Path, args: argparse.Namespace) -> int:
-    from autograde_sandbox import SandboxUnavailable
-
+    """Plan, pre-flight, then grade; the exit status (2: nothing graded, see the message)."""
     if args.jobs < 1:
         return fail(f"--jobs {args.jobs}: give at least 1")
     try:
@@ -332,7 +325,7 @@ def run(root: Path, args: argparse.Namespace) -> int:
         return fail(f"cannot read nbgrader_config.py in {root}: {error}")
     db_url = args.db_url or db_url
     try:
-        book = GradebookCoordinator(db_url, course_id)
+        book = open_gradebook(db_url, course_id)
         todo, skipped = plan(root, args, book)
     except ValueError as error:
         return fail(str(error))
@@ -343,75 +336,16 @@ def run(root: Path, args: argparse.Namespace) -> int:
         print(f"{old['assignment']} {old['student']}: already graded{where}, skipped", flush=True)
     preload_nbgrader()
     limits = Limits(int(args.memory_gb * 2**30) or None, int(args.file_gb * 2**30) or None, args.student_timeout)
-    pool = Pool(args.jobs, limits)
-    make_job = job_maker(root, args, sandbox)
-    if todo and (stop := run_preflight(root, args, todo, pool, make_job)) is not None:
+    grader = Grader(root, args, book, sandbox, Pool(args.jobs, limits), job_maker(root, args, sandbox))
+    if todo and (stop := grader.preflight(todo)) is not None:
         book.close()
         return stop
     try:
         if todo:
-            book.register_students(sorted({t["student"] for t in todo}))
+            book.register_students(sorted({t.student for t in todo}))
     except Exception as error:  # noqa: BLE001 - the database refused the writes
         return fail(f"cannot register the learners in the gradebook {db_url.split('@')[-1]}: {str(error).splitlines()[0]}")
-    return grade(root, args, book, sandbox, pool, make_job, todo, skipped)
-
-
-def grade(root: Path, args: argparse.Namespace, book: GradebookCoordinator, sandbox, pool: Pool, make_job: MakeJob,
-          todo: list[dict], skipped: list[dict]) -> int:
-    """Grade the submissions of ``todo``, ``--jobs`` at a time; the exit status."""
-    pending = list(todo)
-    free_slots = list(range(args.jobs))
-
-    def take() -> Job | None:
-        """The next submission whose lock this worker gets (another machine may hold some)."""
-        for i, item in enumerate(pending):
-            if book.graded_elsewhere(item["assignment"], item["student"], item["digest"]) and not args.regrade:
-                pending.pop(i)
-                item["skip"] = True
-                return take()
-            if book.try_lock(item["assignment"], item["student"]):
-                pending.pop(i)
-                if not args.regrade and book.graded_elsewhere(item["assignment"], item["student"], item["digest"]):
-                    book.unlock(item["assignment"], item["student"])
-                    item["skip"] = True
-                    return take()
-                book.forget(item["assignment"], item["student"])
-                job = make_job(root, item["assignment"], item["student"], book.child_url, free_slots.pop(0))
-                job.data = item | job.data
-                return job
-        return None
-
-    progress = Progress(len(todo), not args.no_progress)
-    results = list(skipped)
-    graded: list[dict] = []
-    interrupted = False
-    try:
-        while True:
-            for job, code, reason, seconds in pool.drain(take):
-                free_slots.append(job.data["slot"])
-                status = finish(root, args, book, sandbox, job, code, reason, seconds)
-                graded.append(status)
-                results.append(status)
-                tail = "" if status["status"] == "ok" else f" -- {status['reason']} (log: {status['log']})"
-                progress.line(f"{status['assignment']} {status['student']}: {status['status']} in {status['seconds']} s{tail}")
-            for item in [t for t in todo if t.get("skip") and not t.get("reported")]:
-                item["reported"] = True
-                progress.line(f"{item['assignment']} {item['student']}: already graded by another worker, skipped")
-                results.append({"assignment": item["assignment"], "student": item["student"], "status": "ok"})
-            if not pending:
-                break
-            time.sleep(1.0)  # every remaining submission is locked by another worker: wait, then look again
-    except KeyboardInterrupt:
-        interrupted = True
-        pool.kill_all()
-    finally:
-        progress.close()
-        book.close()
-    summarize(results, graded, skipped, time.monotonic() - progress.start, args.jobs)
-    if interrupted:
-        print("interrupted: run the same command again to grade what is left", flush=True)
-        return 130
-    return 1 if any(r["status"] != "ok" for r in results) else 0
+    return grader.grade(todo, skipped)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -422,10 +356,6 @@ def main(argv: list[str] | None = None) -> int:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            return fail(f"another autograde.py is grading in {root} (it holds {STATUS_DIR}/lock); "
+            return fail(f"another `course-grade grade` is grading in {root} (it holds {STATUS_DIR}/lock); "
                         "wait for it, or give each worker a course folder of its own")
         return run(root, args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
