@@ -1,8 +1,8 @@
 """The course's grading: the checks the notebooks' test cells run, and the ``course-grade`` tool.
 
-Installed with ``sentiment-lib`` (same ``pyproject.toml``); the notebooks reach the checks through
-``from sentiment_lib import grading``. Nothing here imports ``sentiment_lib`` except the benchmark
-(``cpu_flags``) and the doctests.
+Installed with ``sentiment-lib`` (same ``pyproject.toml``); the notebooks reach the checks as
+before, through ``from sentiment_lib import grading``. Nothing here imports ``sentiment_lib``
+except the benchmark (``cpu_flags``) and the doctests.
 
 ==================  ============================================================
 module              what it holds
