@@ -20,7 +20,7 @@ One module per chapter of the course:
 ``claims``          the book: every judging sentence is glued, guarded (``holds``) or sourced
 ``domains``         what each setting and flag accepts, checked once with one message
 ``figures``         colour-blind-safe palette, figures shown with their alt text
-``grading``         the exercises' hidden-test helpers (nbgrader)
+``grading``         the exercises' test-cell checks, re-exported from ``course_grading`` (nbgrader)
 ``cli``             the ``sentiment-lib`` command line (``__main__``: ``python -m sentiment_lib``)
 ``errors``          ``SentimentLibError``: a message and a hint, never a deep traceback
 ==================  ============================================================
