@@ -84,6 +84,9 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
             kinds.append((index, "setup"))
             continue
         calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+        if any((getattr(call.func, "id", None) or getattr(call.func, "attr", None)) in CLAIM_CHECKS for call in calls):
+            kinds.append((index, "check"))   # a hidden check of the text's claims (sentiment_lib.claims): plumbing
+            continue
         calls_lesson = any(_root(call.func) in lesson_names for call in calls)
         if imports_lesson or calls_lesson:
             kinds.append((index, "lesson"))
@@ -94,6 +97,10 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
         table = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
         kinds.append((index, "presentation" if draws or glues or table else "other"))
     return kinds
+
+
+#: Calls that make a cell a check of the book's claims (hidden on purpose), not a lesson.
+CLAIM_CHECKS = {"holds", "general"}
 
 
 def _tags(cell: dict) -> set[str]:
@@ -140,8 +147,8 @@ def test_only_setup_is_removed_and_plumbing_is_behind_a_toggle(path):
         tags = _tags(cells[index])
         if kind == "install":
             assert "remove-cell" in tags, f"{path.name} cell {index}: the Colab install cell should not be on the page"
-        elif kind == "setup":
-            assert "hide-cell" in tags, f"{path.name} cell {index}: the set-up cell should be folded (hide-cell)"
+        elif kind in ("setup", "check"):
+            assert "hide-cell" in tags, f"{path.name} cell {index}: the {kind} cell should be folded (hide-cell)"
         else:
             assert not tags & {"remove-input", "remove-cell"}, \
                 f"{path.name} cell {index}: code removed without a toggle; use hide-input"
