@@ -119,9 +119,9 @@ def test_without_remote_code_the_load_fails_loudly(mean_model_dir, tmp_path):
 @pytest.mark.parametrize("flags,expected", [({"avx2", "avx512_bf16"}, "bf16"), ({"avx2", "amx_bf16"}, "bf16"),
                                             ({"avx2", "fma"}, "fp32"), (set(), "fp32")])
 def test_precision_auto_detects_native_bf16(monkeypatch, flags, expected):
-    import sentiment_lib.modeling as modeling
+    import sentiment_lib.hardware as hardware
 
-    monkeypatch.setattr(modeling, "cpu_flags", lambda: flags)
+    monkeypatch.setattr(hardware, "cpu_flags", lambda: flags)
     assert resolve_precision("auto", "cpu") == expected
     assert resolve_precision("fp32", "cpu") == "fp32" and resolve_precision("bf16", "cpu") == "bf16"
 
