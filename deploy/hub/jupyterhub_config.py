@@ -3,7 +3,8 @@
 Everything comes from environment variables that ``up.py`` sets, so this file has no paths of its
 own: ``HUB_STATE`` (the state folder), ``HUB_PORT`` (the public port; the hub's API and the
 proxy's API take the next two), ``HUB_INSTRUCTOR``, ``HUB_LEARNERS`` (comma-separated),
-``HUB_VENV`` (the Python environment with nbgrader and jupyterhub) and ``HUB_PROXY`` (the
+``HUB_VENV`` (the Python environment with nbgrader and jupyterhub), ``HUB_RUNTIME`` (the
+users' interpreter on that environment's packages) and ``HUB_PROXY`` (the
 ``configurable-http-proxy`` command from ``node_modules``).
 
 Log-in is PAM against the machine's real users; each user's server is started by the default
@@ -20,7 +21,8 @@ STATE = os.environ["HUB_STATE"]
 PORT = int(os.environ.get("HUB_PORT", "8000"))
 INSTRUCTOR = os.environ["HUB_INSTRUCTOR"]
 LEARNERS = [u for u in os.environ["HUB_LEARNERS"].split(",") if u]
-VENV = os.environ["HUB_VENV"]
+VENV = os.environ["HUB_VENV"]  # the course's venv: its packages, lab extensions and server config
+RUNTIME = os.environ["HUB_RUNTIME"]  # the users' interpreter (up.py's build_runtime) reading VENV's packages
 
 # --- where it listens and keeps its state (so a restart, even after kill -9, finds everything) ---
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
@@ -42,13 +44,14 @@ c.Authenticator.admin_users = {INSTRUCTOR}
 
 # --- each user's own server, as that user ---
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.cmd = [f"{VENV}/bin/jupyterhub-singleuser"]
+c.Spawner.cmd = [f"{RUNTIME}/bin/python", "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/tree"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 # the hub passes no environment by default: only what the course needs (offline, no GPU)
 _BASE_ENV = {
-    "PATH": f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin",
+    "PATH": f"{RUNTIME}/bin:/usr/local/bin:/usr/bin:/bin",
+    "JUPYTER_PATH": f"{RUNTIME}/share/jupyter:{VENV}/share/jupyter",  # its kernelspec first
     "PYTHONPATH": f"{STATE}/lib",  # a copy of sentiment_lib: learners never read the repository
     "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg",
@@ -62,7 +65,7 @@ c.Spawner.env_keep = []
 def _course_environment(spawner):
     """The instructor's server sees the course's config; a learner's only the exchange's."""
     role = "instructor" if spawner.user.name == INSTRUCTOR else "learner"
-    spawner.environment = dict(_BASE_ENV, JUPYTER_CONFIG_PATH=f"{STATE}/config/{role}")
+    spawner.environment = dict(_BASE_ENV, JUPYTER_CONFIG_PATH=f"{STATE}/config/{role}:{VENV}/etc/jupyter")
 
 
 c.Spawner.pre_spawn_hook = _course_environment

@@ -85,6 +85,51 @@ def ensure_passwords(state: Path, users: list[str]) -> dict[str, str]:
     return known
 
 
+def world_runnable(path: Path) -> bool:
+    """Whether every user may run PATH (each folder above it searchable by others)."""
+    path = path.resolve()
+    return path.is_file() and all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
+
+
+def base_python() -> Path:
+    """An interpreter of this Python's version that every user may run (not one under /root)."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (Path(sys.base_prefix) / "bin" / version, Path("/usr/bin") / version,
+                      Path("/usr/local/bin") / version):
+        if world_runnable(candidate):
+            return candidate
+    sys.exit(f"no {version} that every user may run: install Debian's {version}, or a venv outside /root")
+
+
+def build_runtime(state: Path) -> Path:
+    """The users' Python: a venv on a world-runnable interpreter that reads this venv's packages.
+
+    The course's venv may sit on an interpreter only root can run (pyenv under /root); the users'
+    servers and kernels run this one instead, with the same packages, a kernelspec and the venv's
+    console scripts (nbgrader, jupyter) pointing at it.
+    """
+    runtime = state / "runtime"
+    shutil.rmtree(runtime, ignore_errors=True)
+    run(str(base_python()), "-m", "venv", "--without-pip", str(runtime))
+    site = next((runtime / "lib").glob("python3*/site-packages"))
+    packages = next((Path(sys.prefix) / "lib").glob("python3*/site-packages"))
+    (site / "course_venv.pth").write_text(f"import site; site.addsitedir({str(packages)!r})\n")
+    python = runtime / "bin" / "python"
+    for script in (Path(sys.prefix) / "bin").iterdir():  # console scripts, re-pointed at the runtime
+        head = script.read_bytes()[:200] if script.is_file() and not script.is_symlink() else b""
+        if head.startswith(f"#!{sys.prefix}/bin/python".encode()) and not (runtime / "bin" / script.name).exists():
+            text = script.read_text().split("\n", 1)[1]
+            (runtime / "bin" / script.name).write_text(f"#!{python}\n{text}")
+            (runtime / "bin" / script.name).chmod(0o755)
+    kernel = runtime / "share" / "jupyter" / "kernels" / "python3"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}, indent=1))
+    run("chmod", "-R", "a+rX", str(runtime))
+    return runtime
+
+
 def write_configs(state: Path, instructor: str) -> None:
     """The nbgrader (and server) config that each role's server loads through JUPYTER_CONFIG_PATH."""
     course = state / "home" / instructor / "course"
@@ -137,6 +182,7 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
     shutil.copytree(ROOT / "sentiment_lib", lib / "sentiment_lib",
                     ignore=shutil.ignore_patterns("__pycache__", "tests"))
     run("chmod", "-R", "a+rX", str(lib))
+    build_runtime(state)
     write_configs(state, args.instructor)
     ensure_course(state, args.instructor)
     return passwords
@@ -148,6 +194,7 @@ def hub_command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
         sys.exit("configurable-http-proxy is missing: run `npm ci` in the repository (package-lock.json pins it)")
     env = dict(os.environ, HUB_STATE=str(args.state.resolve()), HUB_PORT=str(args.port),
                HUB_INSTRUCTOR=args.instructor, HUB_LEARNERS=args.learners, HUB_VENV=sys.prefix,
+               HUB_RUNTIME=str(args.state.resolve() / "runtime"),
                HUB_PROXY=str(proxy), PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     cmd = [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(HERE / "jupyterhub_config.py")]
     return cmd, env
