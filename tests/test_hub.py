@@ -103,7 +103,7 @@ def click_in_list(b: Browser, list_id: str, label: str, then: str, timeout=120) 
     from selenium.webdriver.common.by import By
 
     d = b.driver
-    button = f"//div[@id='{list_id}']//div[contains(@class,'list_item')][.//span[text()='{A}']]//button[text()='{label}']"
+    button = f"//div[@id='{list_id}']//div[contains(@class,'list_item')][contains(., '{A}')]//button[text()='{label}']"
     wait_for(lambda: d.find_element(By.XPATH, button), 60, message=f"{label} for {A}").click()
     wait_for(lambda: d.find_elements(By.XPATH, f"//div[@id='{then}']//div[contains(@class,'list_item')]//*[contains(text(),'{A}')]"),
              timeout, message=f"{A} in {then} after {label}")
@@ -233,6 +233,9 @@ def learners_submit(hub, browsers, expected, out) -> None:
     fetch(carol)
     status, _ = carol.api("PUT", f"/api/contents/{NB}", {"type": "file", "format": "text", "content": "{not json"})
     assert status in (200, 201)
+    status, body = carol.api("GET", f"/api/contents/{A}")
+    for item in json.loads(body)["content"]:                       # she deletes the folder, file by file
+        assert carol.api("DELETE", f"/api/contents/{item['path']}")[0] == 204
     status, body = carol.api("DELETE", f"/api/contents/{A}")
     assert status == 204, body
     fetch(carol)                                                       # fetch again: the released notebook
