@@ -13,7 +13,8 @@ learners ``alice``, ``bob`` and ``carol``, who log in with PAM passwords in head
 * The hub is killed with ``kill -9`` after grading and started again: every submission and grade is
   still there, and the semester goes on through the restarted hub.
 * The instructor collects (formgrader), autogrades in the sandbox (``scripts/autograde.py``, as in
-  a terminal of their server), generates and releases feedback (formgrader); each learner fetches
+  a terminal of their server), generates feedback (``nbgrader generate_feedback`` there: the
+  formgrader's button ignores the course's feedback template) and releases it (formgrader); each learner fetches
   feedback in the Assignments list and sees their own score, never another's.
 * A learner cannot read the instructor's course (solutions and hidden tests), list the exchange's
   inbound folder, read another learner's submission, home or server.
@@ -281,7 +282,9 @@ def semester(hub, browsers, expected):
     status, body = teacher.api("GET", f"/formgrader/api/submissions/{A}")
     out["formgrader after crash"] = {s["student"]: s["score"] for s in json.loads(body)} if status == 200 else body
 
-    formgrader_click(teacher, "generate-feedback")
+    # the formgrader's own button loses the course's feedback template (its extension overrides
+    # HTMLExporter.extra_template_basedirs): the instructor generates feedback in a terminal
+    hub.as_user(INSTRUCTOR, "nbgrader", "generate_feedback", A, cwd=hub.course)
     formgrader_click(teacher, "release-feedback")
     out["feedback"] = {u: view_feedback(browsers(u)) for u in LEARNERS}
     TIMINGS["semester"] = time.monotonic() - t0
