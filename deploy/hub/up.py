@@ -91,18 +91,30 @@ def world_runnable(path: Path) -> bool:
     return path.is_file() and all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
 
 
-def base_python() -> Path:
-    """An interpreter of this Python's version that every user may run (not one under /root)."""
+def base_python(state: Path) -> Path:
+    """This Python's interpreter, at a path every user may run.
+
+    A venv on an interpreter under /root (pyenv's) cannot be run by the users: then its
+    installation is copied to STATE/python as hard links (no extra space, a few seconds, once).
+    Not Debian's python3 of the same version: 3.11.2's regular expressions break soupsieve, and
+    with it nbconvert's HTML (the feedback and the formgrader's notebook views).
+    """
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate in (Path(sys.base_prefix) / "bin" / version, Path("/usr/bin") / version,
-                      Path("/usr/local/bin") / version):
-        if world_runnable(candidate):
-            return candidate
-    sys.exit(f"no {version} that every user may run: install Debian's {version}, or a venv outside /root")
+    own = Path(sys.base_prefix) / "bin" / version
+    if world_runnable(own):
+        return own
+    copy = state / "python"
+    if not (copy / "bin" / version).exists():
+        shutil.rmtree(copy, ignore_errors=True)
+        if subprocess.run(["cp", "-al", sys.base_prefix, str(copy)], capture_output=True).returncode != 0:
+            shutil.rmtree(copy, ignore_errors=True)
+            run("cp", "-a", sys.base_prefix, str(copy))  # another filesystem: a real copy
+        run("chmod", "-R", "a+rX", str(copy))
+    return copy / "bin" / version
 
 
 def build_runtime(state: Path) -> Path:
-    """The users' Python: a venv on a world-runnable interpreter that reads this venv's packages.
+    """The users' Python: a venv on this venv's interpreter, at a path they may run, reading its packages.
 
     The course's venv may sit on an interpreter only root can run (pyenv under /root); the users'
     servers and kernels run this one instead, with the same packages, a kernelspec and the venv's
@@ -110,11 +122,14 @@ def build_runtime(state: Path) -> Path:
     """
     runtime = state / "runtime"
     shutil.rmtree(runtime, ignore_errors=True)
-    run(str(base_python()), "-m", "venv", "--without-pip", str(runtime))
+    python = base_python(state)
+    env = dict(os.environ, LD_LIBRARY_PATH=str(python.parent.parent / "lib"))
+    run(str(python), "-m", "venv", "--without-pip", str(runtime), env=env)
     site = next((runtime / "lib").glob("python3*/site-packages"))
     packages = next((Path(sys.prefix) / "lib").glob("python3*/site-packages"))
     (site / "course_venv.pth").write_text(f"import site; site.addsitedir({str(packages)!r})\n")
     python = runtime / "bin" / "python"
+    (runtime / "ld_library_path").write_text(env["LD_LIBRARY_PATH"])  # for jupyterhub_config.py
     for script in (Path(sys.prefix) / "bin").iterdir():  # console scripts, re-pointed at the runtime
         head = script.read_bytes()[:200] if script.is_file() and not script.is_symlink() else b""
         if head.startswith(f"#!{sys.prefix}/bin/python".encode()) and not (runtime / "bin" / script.name).exists():
