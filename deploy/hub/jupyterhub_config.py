@@ -52,7 +52,6 @@ c.Spawner.http_timeout = 120
 _BASE_ENV = {
     "PATH": f"{RUNTIME}/bin:/usr/local/bin:/usr/bin:/bin",
     "JUPYTER_PATH": f"{RUNTIME}/share/jupyter:{VENV}/share/jupyter",  # its kernelspec first
-    "LD_LIBRARY_PATH": open(f"{RUNTIME}/ld_library_path").read(),  # the interpreter's libpython
     "PYTHONPATH": f"{STATE}/lib",  # a copy of sentiment_lib: learners never read the repository
     "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg",

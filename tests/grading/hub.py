@@ -127,7 +127,6 @@ class Hub:
         env = {"PATH": f"{runtime}/bin:/usr/bin:/bin", "HOME": str(self.state / "home" / user), "USER": user,
                "PYTHONPATH": str(self.state / "lib"), "JUPYTER_PATH": f"{runtime}/share/jupyter:{venv}/share/jupyter",
                "JUPYTER_CONFIG_PATH": f"{self.state}/config/{role}:{venv}/etc/jupyter",
-               "LD_LIBRARY_PATH": (runtime / "ld_library_path").read_text(),
                "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
                "SENTIMENT_MODEL": "offline", "MPLBACKEND": "Agg", "TOKENIZERS_PARALLELISM": "false"}
         if os.environ.get("SENTIMENT_DATA_DIR"):
