@@ -155,9 +155,14 @@ def view_feedback(b: Browser) -> str:
     assignment_list(b)
     fetch_button = "//div[@id='submitted_assignments_list']//button[text()='Fetch Feedback']"
     wait_for(lambda: d.find_element(By.XPATH, fetch_button), 60, message="Fetch Feedback").click()
-    feedback_link = "//div[@id='submitted_assignments_list']//a[contains(@href,'feedback')]"
-    link = wait_for(lambda: d.find_element(By.XPATH, feedback_link), 60, message="the feedback link")
-    d.get(link.get_attribute("href"))
+    view = "//div[@id='submitted_assignments_list']//a[contains(., 'view feedback')]"
+    wait_for(lambda: d.find_element(By.XPATH, view), 60, message="(view feedback)").click()  # the file browser goes there
+    status, body = b.api("GET", "/assignments?course_id=distilbert-sentiment")  # what the list shows
+    assert status == 200, body[:1000]
+    mine = [s for a in json.loads(body)["value"] if a["assignment_id"] == A
+            for s in a.get("submissions", []) if s.get("has_local_feedback")]
+    assert len(mine) == 1, mine
+    d.get(f"{b.server}/files/{mine[0]['local_feedback_path']}/{A}.html")
     return wait_for(lambda: "Score" in b.text() and b.text(), 60, message="the feedback page")
 
 
@@ -328,12 +333,14 @@ def test_kill_9_of_the_hub_loses_nothing(semester):
 
 
 def test_each_learner_sees_their_own_feedback_only(semester, expected):
+    """The feedback page's total ("01_data (Score: S / M)") is the learner's own; only carol's is late."""
     page = semester["feedback"]
-    scores_shown = {u: re.findall(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", text) for u, text in page.items()}
-    print(scores_shown)
-    full, partial = expected["full"], expected["partial"]
-    assert float(scores_shown["alice"][0][0]) == full and float(scores_shown["bob"][0][0]) == partial
-    assert "bob" not in page["alice"] and "alice" not in page["bob"]
+    total = {u: re.search(rf"{A} \(Score: ([\d.]+) / ([\d.]+)\)", text) for u, text in page.items()}
+    shown = {u: (float(m.group(1)), float(m.group(2))) for u, m in total.items() if m}
+    full = expected["full"]
+    assert shown == {"alice": (full, full), "bob": (expected["partial"], full), "carol": (full, full)}, shown
+    assert [u for u in LEARNERS if "Late submission penalty" in page[u]] == ["carol"]
+    assert f"Score: -{float(full)}" in page["carol"]
 
 
 def test_learners_cannot_read_the_course_or_each_other(hub, semester, browsers):
