@@ -355,5 +355,7 @@ def test_learners_cannot_read_the_course_or_each_other(hub, semester, browsers):
     # learner who learned the exact name could read it (docs/hub.md, "Where things live")
     assert re.fullmatch(rf"bob\+{A}\+[^+]+\+[A-Za-z0-9]{{12}}", bob_submission.parent.name), bob_submission
     assert denied(hub, "alice", f"__import__('os').listdir({str(hub.state / 'home' / 'bob')!r})")
-    status, body = browsers("alice").api("GET", "/user/bob/api/contents")  # bob's server, with alice's log-in
-    assert status == 403 and A not in body, (status, body[:500])
+    alice = browsers("alice")
+    alice.driver.get(f"{hub.url}/user/bob/api/contents")  # bob's server, with alice's log-in
+    page = wait_for(lambda: alice.text(), 30, message="the answer from bob's server")
+    assert "403" in page and A not in page, page[:500]
