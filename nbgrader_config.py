@@ -29,7 +29,7 @@ ASSIGNMENTS = [
 # cell that runs this long is an endless loop and is cut off (the rest is graded).
 c.ExecutePreprocessor.timeout = 60
 
-# Grading robustness (see "Grading safety" in the README; tests/test_nbgrader.py and
+# Grading robustness (see docs/grading-safety.md; tests/test_nbgrader.py and
 # tests/test_grading_faults.py show each). A test cell a student deleted is put back from
 # solutions/ and run (by default nbgrader leaves its grade empty). A kernel that is slow to
 # send the rest of a cell's output (after an interrupted endless loop, or under load) costs

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from sentiment_lib.modeling import cpu_flags  # the library's reading of /proc/cpuinfo
+from sentiment_lib.hardware import cpu_flags  # the library's reading of /proc/cpuinfo
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 

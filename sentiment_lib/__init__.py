@@ -5,7 +5,9 @@ One module per chapter of the course:
 ==================  ============================================================
 ``data``            ch. 1: load IMDB, drop copies across splits, stratified validation split, cleaning
 ``tokenization``    ch. 2: fast tokenizers, head / head+tail truncation, dynamic padding
-``modeling``        ch. 3: pretrained encoder + new head; offline and tiny models; devices, precision
+``checkpoints``     shared: where a model comes from (names, paths, the cache, the tiny and offline models)
+``hardware``        shared: the device, the CPU's flags, which arithmetic (fp32, bf16, fp16)
+``modeling``        ch. 3: pretrained encoder + new head, its pooling; loading a classifier
 ``pooling``         ch. 3: the mean-pooling sequence classifier (saved with models that use it)
 ``runs``            ch. 3: run directories, checkpoints, several processes (torchrun)
 ``training``        ch. 3: a hand-written loop, then ``Trainer`` (``fine_tune``); the profiles
@@ -18,7 +20,7 @@ One module per chapter of the course:
 ``claims``          the book: every judging sentence is glued, guarded (``holds``) or sourced
 ``domains``         what each setting and flag accepts, checked once with one message
 ``figures``         colour-blind-safe palette, figures shown with their alt text
-``grading``         the exercises' hidden-test helpers (nbgrader)
+``grading``         the exercises' test-cell checks, re-exported from ``course_grading`` (nbgrader)
 ``cli``             the ``sentiment-lib`` command line (``__main__``: ``python -m sentiment_lib``)
 ``errors``          ``SentimentLibError``: a message and a hint, never a deep traceback
 ==================  ============================================================

@@ -177,7 +177,7 @@ def compare_models(
         fine_tuned = SentimentClassifier.from_pretrained(fine_tuned_dir, precision="auto")
         settings_file = os.path.join(fine_tuned_dir, "training_config.json")
         if pretrained is None and os.path.isfile(settings_file):
-            from .modeling import read_json
+            from .checkpoints import read_json
 
             pretrained = read_json(settings_file).get("model_source")
         max_length = fine_tuned.max_length

@@ -11,7 +11,6 @@ import contextlib
 import json
 import sys
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 from .domains import BATCH_SIZE, DATA_DIR, MODEL, SEED, Domain, field_domains, flag_name
@@ -178,40 +177,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _saved_settings(model_dir: str) -> dict[str, Any]:
-    """The training settings saved with a model (nothing for a hub id)."""
-    from .modeling import check_model_dir, read_json, resolve_model
-
-    path = Path(resolve_model(model_dir))
-    if not path.expanduser().is_dir():
-        return {}
-    path = check_model_dir(path) / "training_config.json"
-    return read_json(path) if path.is_file() else {}
-
-
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .data import balanced_subset, clean_dataset, prepare_splits
-    from .evaluation import compute_metrics
-    from .inference import SentimentClassifier
+    from .inference import evaluate_model
 
-    settings = _saved_settings(args.model_dir)
-    # the same split the model was trained against; only the split scored here is cleaned
-    splits = prepare_splits(
-        args.data_dir,
-        train_size=None,
-        validation_size=settings.get("validation_size", 500),
-        test_size=args.size if args.split == "test" else None,
-        clean=False,
-        seed=settings.get("seed", args.seed),
-    )
-    data = splits[args.split]
-    if args.split == "validation" and args.size is not None:
-        data = balanced_subset(data, args.size, seed=args.seed, what="validation")
-    if settings.get("clean", True):
-        data = clean_dataset(data)
-    clf = SentimentClassifier.from_pretrained(args.model_dir, quantize=args.quantize)
-    probs = clf.predict_proba(data["text"], batch_size=args.batch_size, progress=True)
-    result = compute_metrics(data["label"], probs.argmax(-1), probs[:, 1])
+    result = evaluate_model(args.model_dir, split=args.split, size=args.size, data_dir=args.data_dir,
+                            batch_size=args.batch_size, seed=args.seed, quantize=args.quantize, progress=True)
     print(json.dumps({"model_dir": args.model_dir, "split": args.split, **result.to_dict()}, indent=2))
     return 0
 
@@ -254,13 +224,14 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .baseline import compare_models
+    from .checkpoints import saved_settings
     from .data import prepare_splits
 
-    settings = _saved_settings(args.model_dir) if args.model_dir else {}
+    settings = saved_settings(args.model_dir) if args.model_dir else {}
     splits = prepare_splits(
         args.data_dir,
         train_size=args.train_size,
-        validation_size=settings.get("validation_size", 500),
+        validation_size=settings.get("validation_size", TrainConfig.validation_size),
         test_size=args.test_size,
         seed=settings.get("seed", args.seed),
     )

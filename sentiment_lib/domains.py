@@ -265,7 +265,7 @@ DATA_DIR = Domain("str", path="dir", optional=True,
 
 
 def _model_problem(name: Any) -> str | None:
-    from .modeling import model_name_problem
+    from .checkpoints import model_name_problem
 
     return model_name_problem(name)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SentimentLibError
-from .modeling import ID2LABEL
+from .checkpoints import ID2LABEL
 
 LABELS = tuple(ID2LABEL[i] for i in sorted(ID2LABEL))  # the models' label names, defined once in modeling
 

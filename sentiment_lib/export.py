@@ -106,7 +106,7 @@ def check_fine_tuned(model_dir: str | os.PathLike) -> Path:
     ...
     sentiment_lib.errors.SentimentLibError: Model directory /nonexistent does not exist. Train one first (sentiment-lib train --output-dir DIR) or pass a hub name.
     """
-    from .modeling import check_model_dir
+    from .checkpoints import check_model_dir
 
     path = Path(model_dir).expanduser()
     if is_export(path):
@@ -251,7 +251,8 @@ def export_onnx(
     """
     import time
 
-    from .modeling import load_model, read_json, resolve_model
+    from .checkpoints import read_json, resolve_model
+    from .modeling import load_model
     from .tokenization import load_tokenizer
 
     start = time.perf_counter()
@@ -307,7 +308,7 @@ def onnx_path(model_dir: str | os.PathLike, *, quantize: bool = False) -> Path:
     """
     import hashlib
 
-    from .modeling import cache_dir, restore_interrupted_publish
+    from .checkpoints import cache_dir, restore_interrupted_publish
 
     path = Path(model_dir).expanduser()
     restore_interrupted_publish(path)

@@ -17,7 +17,9 @@ import numpy as np
 
 from .domains import BATCH_SIZE
 from .errors import SentimentLibError
-from .modeling import load_model, pick_device, resolve_model, resolve_precision
+from .checkpoints import resolve_model
+from .hardware import pick_device, resolve_precision
+from .modeling import load_model
 from .tokenization import check_strategy, load_tokenizer, tokenize
 
 
@@ -235,7 +237,7 @@ class SentimentClassifier:
         """
         from pathlib import Path
 
-        from .modeling import read_json
+        from .checkpoints import read_json
 
         if backend not in BACKENDS:
             raise SentimentLibError(f"Unknown backend {backend!r}.", hint=f"Use one of: {', '.join(BACKENDS)}.")
@@ -396,10 +398,9 @@ class OnnxSentimentClassifier(SentimentClassifier):
 
     def _probabilities(self, batch: list[str]) -> np.ndarray:
         enc = tokenize(batch, self.tokenizer, max_length=self.max_length, strategy=self.strategy, return_tensors="np")
-        logits = self.model(enc).astype(np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        exp = np.exp(logits)
-        return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+        from .evaluation import softmax  # the one numerically stable softmax of the library
+
+        return softmax(self.model(enc).astype(np.float64)).astype(np.float32)
 
 
 def predict(
@@ -415,3 +416,40 @@ def predict(
     """
     clf = SentimentClassifier.from_pretrained(model, backend=backend)
     return clf.predict(list(check_texts(texts)), batch_size=batch_size)
+
+
+def evaluate_model(model_dir: str | os.PathLike, *, split: str = "test", size: int | None = 2000,
+                   data_dir: str | os.PathLike | None = None, batch_size: int = 64, seed: int = 42,
+                   quantize: bool = False, progress: bool = False) -> Any:
+    """Score a saved model on the test split (or its own validation split): ``sentiment-lib evaluate`` in Python.
+
+    The split is rebuilt the way the model was trained (its ``training_config.json``: validation
+    size, seed, cleaning), so validation reviews stay out of the scored ones; ``size`` draws a
+    balanced, seeded subset (``None``: the whole split). Returns an
+    :class:`~sentiment_lib.evaluation.EvalResult`.
+
+    Examples
+    --------
+    >>> evaluate_model("runs/quick", size=500).accuracy    # doctest: +SKIP
+    0.87
+    """
+    from .checkpoints import saved_settings
+    from .data import balanced_subset, clean_dataset, prepare_splits
+    from .evaluation import compute_metrics
+    from .training import TrainConfig
+
+    if split not in ("test", "validation"):
+        raise SentimentLibError(f"Unknown split {split!r}.", hint="Use 'test' or 'validation'.")
+    settings = saved_settings(model_dir)
+    splits = prepare_splits(data_dir, train_size=None,
+                            validation_size=settings.get("validation_size", TrainConfig.validation_size),
+                            test_size=size if split == "test" else None, clean=False,
+                            seed=settings.get("seed", seed))
+    data = splits[split]
+    if split == "validation" and size is not None:
+        data = balanced_subset(data, size, seed=seed, what="validation")
+    if settings.get("clean", True):  # only the scored reviews are cleaned
+        data = clean_dataset(data)
+    clf = SentimentClassifier.from_pretrained(model_dir, quantize=quantize)
+    probs = clf.predict_proba(data["text"], batch_size=batch_size, progress=progress)
+    return compute_metrics(data["label"], probs.argmax(-1), probs[:, 1])

@@ -166,7 +166,7 @@ def prepare_dirs(config: Any) -> tuple[Path, Path]:
 
 
 def _prepare_dirs_here(config: Any) -> tuple[Path, Path]:
-    from .modeling import restore_interrupted_publish
+    from .checkpoints import restore_interrupted_publish
 
     output = Path(config.output_dir).expanduser()
     restore_interrupted_publish(output)

@@ -41,7 +41,7 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
     >>> tok("A great film!")["input_ids"]               # doctest: +SKIP
     [101, 1037, 2307, 2143, 999, 102]
     """
-    from .modeling import resolve_model
+    from .checkpoints import resolve_model
 
     path = resolve_model(name_or_path)
     hint = (

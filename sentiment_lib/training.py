@@ -135,7 +135,8 @@ def config_from(profile: str | None, overrides: dict[str, Any], *, flags: bool =
 def validate_config(config: TrainConfig, *, flags: bool = False) -> None:
     """Raise a clear error for settings that cannot work: each field against its domain, then the
     choices and combinations (errors name ``--flags`` with ``flags=True``)."""
-    from .modeling import POOLINGS, PRECISIONS
+    from .hardware import PRECISIONS
+    from .modeling import POOLINGS
     from .tokenization import check_strategy
 
     check_fields(config, flags=flags)
@@ -164,7 +165,7 @@ def check_model_fits(config: TrainConfig, *, flags: bool = False) -> str:
     ...
     sentiment_lib.errors.SentimentLibError: --max-length 100000 is out of range: expected an integer in [8, 512] (the model's max_position_embeddings).
     """
-    from .modeling import position_limit, resolve_model
+    from .checkpoints import position_limit, resolve_model
 
     model_path = resolve_model(config.model)
     limit = position_limit(model_path)
@@ -318,28 +319,20 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     True
     """
     import torch
-    import transformers
-    from transformers import TrainingArguments
 
     from . import __version__
     from .data import prepare_splits
-    from .evaluation import compute_metrics, trainer_metrics
-    from .inference import SentimentClassifier
-    from .modeling import build_model, resolve_precision
+    from .evaluation import trainer_metrics
+    from .hardware import resolve_precision
+    from .modeling import build_model
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
     validate_config(config)
     model_path = check_model_fits(config)  # before any work: a bad model or max_length fails here
     start_processes()  # under torchrun / accelerate launch: join the other processes first (runs.py)
     if splits is None:
-        splits = prepare_splits(
-            config.data_dir,
-            train_size=config.train_size,
-            validation_size=config.validation_size,
-            test_size=config.test_size,
-            clean=config.clean,
-            seed=config.seed,
-        )
+        splits = prepare_splits(config.data_dir, train_size=config.train_size, validation_size=config.validation_size,
+                                test_size=config.test_size, clean=config.clean, seed=config.seed)
     output, staging = prepare_dirs(config)
     tokenizer = load_tokenizer(model_path)
     encoded = tokenize_dataset(
@@ -350,10 +343,67 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
 
     on_gpu = torch.cuda.is_available()
     precision = resolve_precision(config.precision, "cuda" if on_gpu else "cpu")
-    steps_per_epoch = -(-len(encoded["train"]) // (config.batch_size * world_size()))  # batch_size is per process
+    trainer = make_trainer_class()(
+        model=model,
+        args=training_arguments(config, staging, len(encoded["train"]), precision, on_gpu=on_gpu, progress=progress),
+        train_dataset=encoded["train"],
+        eval_dataset=encoded["validation"],
+        processing_class=tokenizer,
+        data_collator=make_collator(tokenizer, pad_to_max_length=config.pad_to_max_length, max_length=config.max_length),
+        compute_metrics=trainer_metrics,
+    )
+    train_seconds = _train(trainer, latest_checkpoint(staging) if config.resume else None)
+
+    model_dir = staging / "model"
+    trainer.save_model(str(model_dir))  # model + tokenizer (processing_class); only the main process writes
+    settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
+    metrics = {
+        "validation": best_evaluation(trainer),
+        "test": _score_test(trainer, tokenizer, splits, config, precision, progress) if is_main_process() else None,
+        "train_seconds": round(train_seconds, 2),
+        "train_samples": len(splits["train"]),
+        "validation_samples": len(splits["validation"]),
+        "test_samples": len(splits["test"]) if "test" in splits else 0,
+        "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name or None,
+        "global_step": trainer.state.global_step,
+        "device": str(trainer.args.device),
+        "precision": precision,
+        "torch_threads": torch.get_num_threads(),
+        "processes": world_size(),
+    }
+    files = {"training_config.json": settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
+    metrics = finish_run(model_dir, output, staging, files)  # the main process's metrics, in every process
+    return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
+
+
+def _score_test(trainer: Any, tokenizer: Any, splits: Any, config: TrainConfig, precision: str, progress: bool) -> dict | None:
+    """The kept model's metrics on the whole test split (scored once, after every choice), or None without one."""
+    from .evaluation import compute_metrics
+    from .inference import SentimentClassifier
+
+    if "test" not in splits or not len(splits["test"]):
+        return None
+    clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation, precision=precision)
+    probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress)
+    return compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
+
+
+def training_arguments(config: TrainConfig, staging: Path, n_train: int, precision: str, *, on_gpu: bool,
+                       progress: bool = True) -> Any:
+    """The ``TrainingArguments`` of a :class:`TrainConfig`: the table of chapter 3, as code.
+
+    Examples
+    --------
+    >>> args = training_arguments(make_config("book"), Path("/tmp/x"), 1000, "fp32", on_gpu=False)
+    >>> args.eval_steps, args.learning_rate, args.load_best_model_at_end
+    (25, 0.0001, True)
+    """
+    from transformers import TrainingArguments
+
+    steps_per_epoch = -(-n_train // (config.batch_size * world_size()))  # batch_size is per process
     total_steps = config.max_steps if config.max_steps > 0 else math.ceil(config.epochs * steps_per_epoch)
     per_epoch = config.eval_steps is None
-    args = TrainingArguments(
+    return TrainingArguments(
         output_dir=str(staging / "checkpoints"),
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,
@@ -385,20 +435,17 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         dataloader_num_workers=0,
         dataloader_pin_memory=on_gpu,
     )
-    trainer = make_trainer_class()(
-        model=model,
-        args=args,
-        train_dataset=encoded["train"],
-        eval_dataset=encoded["validation"],
-        processing_class=tokenizer,
-        data_collator=make_collator(tokenizer, pad_to_max_length=config.pad_to_max_length, max_length=config.max_length),
-        compute_metrics=trainer_metrics,
-    )
+
+
+def _train(trainer: Any, resume_from: str | None) -> float:
+    """``trainer.train()`` with warnings only from transformers; the seconds it took."""
+    import transformers
+
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_warning()
     start = time.perf_counter()
     try:
-        trainer.train(resume_from_checkpoint=latest_checkpoint(staging) if config.resume else None)
+        trainer.train(resume_from_checkpoint=resume_from)
     except BaseException:
         # close the progress bar, so that an error message starts on a line of its own
         for callback in trainer.callback_handler.callbacks:
@@ -408,35 +455,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         raise
     finally:
         transformers.logging.set_verbosity(verbosity)
-    train_seconds = time.perf_counter() - start
-    validation = best_evaluation(trainer)
-
-    model_dir = staging / "model"
-    trainer.save_model(str(model_dir))  # model + tokenizer (processing_class); only the main process writes
-    settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
-
-    test = None
-    if is_main_process() and "test" in splits and len(splits["test"]):  # the whole test set, scored once
-        clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation, precision=precision)
-        probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress)
-        test = compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
-    metrics = {
-        "validation": validation,
-        "test": test,
-        "train_seconds": round(train_seconds, 2),
-        "train_samples": len(splits["train"]),
-        "validation_samples": len(splits["validation"]),
-        "test_samples": len(splits["test"]) if "test" in splits else 0,
-        "best_checkpoint": Path(trainer.state.best_model_checkpoint or "").name or None,
-        "global_step": trainer.state.global_step,
-        "device": str(trainer.args.device),
-        "precision": precision,
-        "torch_threads": torch.get_num_threads(),
-        "processes": world_size(),
-    }
-    files = {"training_config.json": settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
-    metrics = finish_run(model_dir, output, staging, files)  # the main process's metrics, in every process
-    return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
+    return time.perf_counter() - start
 
 
 def best_evaluation(trainer: Any) -> dict[str, float]:
@@ -472,7 +491,7 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     --------
     >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
     """
-    from .modeling import read_json, restore_interrupted_publish
+    from .checkpoints import read_json, restore_interrupted_publish
 
     output = Path(config.output_dir).expanduser()
     restore_interrupted_publish(output)
@@ -585,7 +604,7 @@ def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> An
 
 def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
     """Read ``metrics.json`` of a model directory."""
-    from .modeling import read_json
+    from .checkpoints import read_json
 
     return read_json(Path(model_dir) / "metrics.json")
 

@@ -1,4 +1,4 @@
-"""Parallel, sharded and resumable grading with ``scripts/autograde.py`` (README: Grading a large class).
+"""Parallel, sharded and resumable grading with ``course-grade grade`` (README: Grading a large class).
 
 A small class of ``ASSIGNMENT`` (the quickest notebook to grade) is graded
 
@@ -33,15 +33,14 @@ from pathlib import Path
 
 import pytest
 
-from grading import course as C
-from grading import students as S
+from course_grading.simulated import course as C
+from course_grading.simulated import students as S
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "02_tokenization"
-WRAPPER = C.ROOT / "scripts" / "autograde.py"
-sys.path.insert(0, str(C.ROOT / "scripts"))
-from autograde_db import shard_of  # noqa: E402
+GRADE = [sys.executable, "-m", "course_grading", "grade"]  # course-grade grade
+from course_grading.gradebook import shard_of  # noqa: E402
 
 
 def _learners(per_shard: int = 2) -> list[str]:
@@ -58,7 +57,7 @@ LEARNERS = _learners()
 
 
 def autograde(course: Path, *args: str, wait: bool = True, timeout: float = 600):
-    cmd = [sys.executable, str(WRAPPER), ASSIGNMENT, "--no-progress", *args]
+    cmd = [*GRADE, ASSIGNMENT, "--no-progress", *args]
     if not wait:
         return subprocess.Popen(cmd, cwd=course, env=C.course_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)

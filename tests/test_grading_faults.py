@@ -1,6 +1,6 @@
 """Grading faults: hostile and broken submissions, and grading killed halfway.
 
-One batch of submissions of ``FAULTY`` is graded by ``scripts/autograde.py`` (one
+One batch of submissions of ``FAULTY`` is graded by ``course-grade grade`` (one
 ``nbgrader autograde --student`` process per submission, under a memory limit), the way the
 README tells instructors to grade. Two students behave; the others
 
@@ -17,7 +17,7 @@ README tells instructors to grade. Two students behave; the others
 ``not_json``      a notebook file that is not JSON
 ================  =========================================================================
 
-and six hostile learners, graded in the sandbox (``autograde.py``'s default, bubblewrap):
+and six hostile learners, graded in the sandbox (``course-grade grade``'s default, bubblewrap):
 
 ==================  =======================================================================
 ``peeks``           task 1's answer reads the instructor notebook in ``solutions/`` and runs
@@ -61,13 +61,13 @@ import time
 
 import pytest
 
-from grading import course as C
-from grading import students as S
+from course_grading.simulated import course as C
+from course_grading.simulated import students as S
 
 pytestmark = pytest.mark.slow
 
 FAULTY = "01_data"
-WRAPPER = C.ROOT / "scripts" / "autograde.py"
+GRADE = [sys.executable, "-m", "course_grading", "grade"]  # course-grade grade
 MEMORY_GB = 3  # the kernel needs about 2.3 GiB of address space after its imports
 GOOD = ["a_full", "z_partial"]
 
@@ -197,7 +197,7 @@ def _submissions(course, port=0):
 
 
 def _autograde(course, *args, wait=True):
-    cmd = [sys.executable, str(WRAPPER), FAULTY, "--memory-gb", str(MEMORY_GB), "--disk-gb", str(DISK_GB), *args]
+    cmd = [*GRADE, FAULTY, "--memory-gb", str(MEMORY_GB), "--disk-gb", str(DISK_GB), *args]
     if not wait:
         return subprocess.Popen(cmd, cwd=course, env=C.course_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)

@@ -1,7 +1,7 @@
-"""The class report (``scripts/autograde_report.py``) on a simulated class with planted patterns.
+"""The class report (``course-grade report``) on a simulated class with planted patterns.
 
 One assignment (``04_evaluation``, the quickest to grade) and six learners, graded by
-``scripts/autograde.py``:
+``course-grade grade``:
 
 * ``ann`` the instructor's answers, ``ben`` and ``cat`` other correct answers (from the mutation
   suite), so no two of them look alike;
@@ -26,13 +26,14 @@ from pathlib import Path
 
 import pytest
 
-from grading import course as C
-from grading import students as S
+from course_grading.simulated import course as C
+from course_grading.simulated import students as S
 from mutations import m04_evaluation
 from test_autograde_parallel import postgres  # noqa: F401 - the throw-away PostgreSQL server fixture
 
 ASSIGNMENT = "04_evaluation"
-SCRIPTS = C.ROOT / "scripts"
+GRADE = [sys.executable, "-m", "course_grading", "grade"]  # course-grade grade
+REPORT = [sys.executable, "-m", "course_grading", "report"]  # course-grade report
 SAME_FAILURE = "test_confident_errors"
 AS_ARRAY = ("\n_answer = confident_errors\n\n\ndef confident_errors(y_true, prob_positive, k):\n"
             "    return np.asarray(_answer(y_true, prob_positive, k))\n")
@@ -69,12 +70,12 @@ def _class(course: Path) -> None:
 
 
 def _autograde(course: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPTS / "autograde.py"), ASSIGNMENT, "--jobs", "2", "--no-progress", "--no-sandbox", *args],
+    return subprocess.run([*GRADE, ASSIGNMENT, "--jobs", "2", "--no-progress", "--no-sandbox", *args],
                           cwd=course, env=C.course_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
 
 
 def _report(course: Path, out: Path, *args: str) -> dict[str, list[dict[str, str]]]:
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "autograde_report.py"), "--course", str(course), "--output", str(out), *args],
+    proc = subprocess.run([*REPORT, "--course", str(course), "--output", str(out), *args],
                           cwd=course, env=C.course_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout
     return {name: C.read_csv(out / f"{name}.csv") for name in ("tasks", "failures", "similar", "environment")}

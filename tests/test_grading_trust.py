@@ -5,7 +5,7 @@
   exactly their scores (before the sandbox ordered its mounts by depth, data under ``/tmp`` was
   hidden from the kernel: the correct submission got 3 of 8, the partial one 0, both ``ok``).
 * Pre-flight: with a data folder the kernel cannot use, the instructor's solution does not get
-  full marks, so ``scripts/autograde.py`` stops before any learner with one message naming the
+  full marks, so ``course-grade grade`` stops before any learner with one message naming the
   assignment, the cell and the error, and grades nothing.
 * A learner whose locked setup cell fails (here: an earlier cell of theirs points
   ``SENTIMENT_DATA_DIR`` elsewhere, as a lost mount would) is an ``environment error``, not ``ok``,
@@ -25,14 +25,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import course as C
-from grading import students as S
+from course_grading.simulated import course as C
+from course_grading.simulated import students as S
 
-sys.path.insert(0, str(C.ROOT / "scripts"))
-from autograde_preflight import environment_errors  # noqa: E402
+from course_grading.preflight import environment_errors
 
 ASSIGNMENT = "01_data"
-WRAPPER = C.ROOT / "scripts" / "autograde.py"
+GRADE = [sys.executable, "-m", "course_grading", "grade"]  # course-grade grade
 BREAKS_SETUP = "import os\nos.environ['SENTIMENT_DATA_DIR'] = '/nonexistent/imdb'  # the setup cell below fails\n"
 
 
@@ -83,7 +82,7 @@ def _plant_data(dest: Path) -> Path:
 
 def _autograde(course: Path, data: Path, cache: Path) -> subprocess.CompletedProcess:
     env = C.course_env() | {"SENTIMENT_DATA_DIR": str(data), "SENTIMENT_CACHE": str(cache)}
-    return subprocess.run([sys.executable, str(WRAPPER), ASSIGNMENT, "--jobs", "2", "--no-progress"], cwd=course,
+    return subprocess.run([*GRADE, ASSIGNMENT, "--jobs", "2", "--no-progress"], cwd=course,
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
 
 

@@ -12,7 +12,7 @@ learners ``alice``, ``bob`` and ``carol``, who log in with PAM passwords in head
 * The instructor unreleases and releases again after the submissions: none is lost.
 * The hub is killed with ``kill -9`` after grading and started again: every submission and grade is
   still there, and the semester goes on through the restarted hub.
-* The instructor collects (formgrader), autogrades in the sandbox (``scripts/autograde.py``, as in
+* The instructor collects (formgrader), autogrades in the sandbox (``course-grade grade``, as in
   a terminal of their server), generates feedback (``nbgrader generate_feedback`` there: the
   formgrader's button ignores the course's feedback template) and releases it (formgrader); each learner fetches
   feedback in the Assignments list and sees their own score, never another's.
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import students as S
-from grading.hub import ROOT, Browser, Hub, chromium_missing, wait_for
+from course_grading.simulated import students as S
+from hub_browser import ROOT, Browser, Hub, chromium_missing, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -275,7 +275,7 @@ def semester(hub, browsers, expected):
     # collect (formgrader), grade in the sandbox (a terminal of the instructor's server)
     formgrader_click(teacher, "collect")
     t = time.monotonic()
-    hub.as_user(INSTRUCTOR, "python", str(ROOT / "scripts" / "autograde.py"), A, "--jobs", "2", cwd=hub.course)
+    hub.as_user(INSTRUCTOR, "course-grade", "grade", A, "--jobs", "2", cwd=hub.course)
     TIMINGS["autograde (sandbox)"] = time.monotonic() - t
     out["graded"] = scores(hub)
 

@@ -37,8 +37,8 @@ import time
 
 import pytest
 
-from grading import course as C
-from grading import students as S
+from course_grading.simulated import course as C
+from course_grading.simulated import students as S
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
-"""Quick checks of the grading sandbox and of autograde.py's refusals (no notebook is graded).
+"""Quick checks of the grading sandbox and of ``course-grade grade``'s refusals (no notebook is graded).
 
 The real hostile submissions are graded in ``tests/test_grading_faults.py``; here the sandbox's
 command line is run with a plain Python in place of the kernel, to check what it can see and
-reach, and ``autograde.py`` is checked to refuse clearly where it must.
+reach, and ``course-grade grade`` is checked to refuse clearly where it must.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from grading import course as C
+from course_grading.simulated import course as C
 
-sys.path.insert(0, str(C.ROOT / "scripts"))
-import autograde_db as db  # noqa: E402
-import autograde_sandbox as sb  # noqa: E402
+from course_grading import gradebook as db
+from course_grading import sandbox as sb
 
-WRAPPER = C.ROOT / "scripts" / "autograde.py"
+GRADE = [sys.executable, "-m", "course_grading", "grade"]  # course-grade grade
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed (apt-get install bubblewrap)")
 
 
@@ -38,7 +37,7 @@ def test_shards_are_stable_and_cover_everyone():
 
 
 def _run(course: Path, *args: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(WRAPPER), *args], cwd=course, env=env or C.course_env(),
+    return subprocess.run([*GRADE, *args], cwd=course, env=env or C.course_env(),
                           capture_output=True, text=True, timeout=120)
 
 

@@ -16,7 +16,7 @@ What it sets up under ``--state`` (default ``/srv/distilbert-hub``)::
     exchange/     nbgrader's exchange (1777): outbound (released), inbound (submitted), feedback
     home/USER/    each account's home (0700); the instructor's holds course/, the nbgrader course
     config/       the nbgrader config each role's server loads (instructor: the course; learner: the exchange)
-    lib/          a copy of sentiment_lib, which every kernel imports (not the repository)
+    lib/          a copy of sentiment_lib and course_grading, which kernels import (not the repository)
 
 See docs/hub.md.
 """
@@ -211,8 +211,8 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
     passwords = ensure_passwords(state, [args.instructor, *learners])
     lib = state / "lib"
     shutil.rmtree(lib, ignore_errors=True)
-    shutil.copytree(ROOT / "sentiment_lib", lib / "sentiment_lib",
-                    ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    for package in ("sentiment_lib", "course_grading"):  # sentiment_lib.grading re-exports course_grading's checks
+        shutil.copytree(ROOT / package, lib / package, ignore=shutil.ignore_patterns("__pycache__", "tests"))
     run("chmod", "-R", "a+rX", str(lib))
     build_runtime(state)
     write_configs(state, args.instructor)

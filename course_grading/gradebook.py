@@ -14,9 +14,12 @@ nbgrader's own writes are left to nbgrader; this module only makes them safe to 
   graded by whom, so that a worker skips what another one already graded. A worker that dies
   loses its connection and with it its locks.
 
+Both sit behind one interface, :class:`GradebookCoordinator`: :class:`SQLiteGradebook` and
+:class:`PostgresGradebook`; :func:`open_gradebook` picks one by the URL.
+
 Example::
 
-    book = GradebookCoordinator("sqlite:///gradebook.db", "distilbert-sentiment")
+    book = open_gradebook("sqlite:///gradebook.db", "distilbert-sentiment")
     book.register_students(["alice", "bob"])
     url_for_nbgrader = book.child_url
 """
@@ -25,22 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import socket
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 SQLITE_BUSY_TIMEOUT_S = 300
-
-
-def course_db_url(root: Path) -> tuple[str, str]:
-    """``(db_url, course_id)`` as nbgrader would use them in ``root`` (its nbgrader_config.py)."""
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = Config()
-    if (root / "nbgrader_config.py").is_file():
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    coursedir = CourseDirectory(config=config, root=str(root))
-    return coursedir.db_url, coursedir.course_id
 
 
 def shard_of(student: str, count: int) -> int:
@@ -65,29 +56,19 @@ def lock_key(assignment: str, student: str) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-class GradebookCoordinator:
+class GradebookCoordinator(ABC):
     """Registration, per-submission locks and shared records around nbgrader's gradebook."""
 
     def __init__(self, db_url: str, course_id: str):
-        from sqlalchemy import create_engine
-
         self.db_url = db_url
         self.course_id = course_id
-        self.is_sqlite = db_url.startswith("sqlite")
         self.worker = f"{socket.gethostname()}:{Path.cwd()}"
-        self._engine = None if self.is_sqlite else create_engine(db_url, future=True, pool_size=1)
-        self._lock_conn = None
-        if self._engine is not None:
-            self._ensure_record_table()
 
     @property
     def child_url(self) -> str:
-        """The URL the nbgrader children get: SQLite with a busy timeout, others unchanged."""
-        if not self.is_sqlite or "timeout=" in self.db_url:
-            return self.db_url
-        return f"{self.db_url}{'&' if '?' in self.db_url else '?'}timeout={SQLITE_BUSY_TIMEOUT_S}"
+        """The URL the nbgrader children get."""
+        return self.db_url
 
-    # -- students -----------------------------------------------------------------------------
     def register_students(self, students: list[str]) -> None:
         """Create the students missing from the gradebook (before any child runs)."""
         from nbgrader.api import Gradebook, MissingEntry
@@ -110,7 +91,73 @@ class GradebookCoordinator:
             finally:
                 gb.engine.dispose()  # no connection is inherited by the forked children
 
-    # -- PostgreSQL: locks and shared records --------------------------------------------------
+    @abstractmethod
+    def try_lock(self, assignment: str, student: str) -> bool:
+        """Take the submission's lock; False when another worker holds it."""
+
+    @abstractmethod
+    def unlock(self, assignment: str, student: str) -> None:
+        """Release the submission's lock."""
+
+    @abstractmethod
+    def graded_elsewhere(self, assignment: str, student: str, digest: str) -> str | None:
+        """The worker that already graded this very submission (same checksum), if any."""
+
+    @abstractmethod
+    def record(self, assignment: str, student: str, digest: str, seconds: float) -> None:
+        """Say in the shared gradebook that this submission is graded (after nbgrader succeeded)."""
+
+    @abstractmethod
+    def forget(self, assignment: str, student: str) -> None:
+        """Drop the shared record before regrading (a failed regrade must not look graded)."""
+
+    def close(self) -> None:
+        """Let go of the connections."""
+
+
+class SQLiteGradebook(GradebookCoordinator):
+    """One machine: nbgrader's children wait for each other's writes; no locks or records needed
+    (the grader's own lock file keeps a second grader out of the course folder).
+
+    >>> book = SQLiteGradebook("sqlite:///gradebook.db", "course")
+    >>> book.child_url, book.try_lock("01_data", "alice"), book.graded_elsewhere("01_data", "alice", "0" * 64)
+    ('sqlite:///gradebook.db?timeout=300', True, None)
+    """
+
+    @property
+    def child_url(self) -> str:
+        """SQLite with a busy timeout, so that a write waits for the others instead of failing."""
+        if "timeout=" in self.db_url:
+            return self.db_url
+        return f"{self.db_url}{'&' if '?' in self.db_url else '?'}timeout={SQLITE_BUSY_TIMEOUT_S}"
+
+    def try_lock(self, assignment: str, student: str) -> bool:
+        return True
+
+    def unlock(self, assignment: str, student: str) -> None:
+        pass
+
+    def graded_elsewhere(self, assignment: str, student: str, digest: str) -> str | None:
+        return None
+
+    def record(self, assignment: str, student: str, digest: str, seconds: float) -> None:
+        pass
+
+    def forget(self, assignment: str, student: str) -> None:
+        pass
+
+
+class PostgresGradebook(GradebookCoordinator):
+    """Several machines sharing one gradebook: advisory locks and the ``autograde_record`` table."""
+
+    def __init__(self, db_url: str, course_id: str):
+        from sqlalchemy import create_engine
+
+        super().__init__(db_url, course_id)
+        self._engine = create_engine(db_url, future=True, pool_size=1)
+        self._lock_conn = None
+        self._ensure_record_table()
+
     def _ensure_record_table(self) -> None:
         from sqlalchemy import text
 
@@ -123,76 +170,51 @@ class GradebookCoordinator:
                 " finished_at TIMESTAMP NOT NULL DEFAULT now(), PRIMARY KEY (assignment, student))"
             ))
 
-    def _conn(self):
+    def _execute(self, sql: str, **params):
+        """Run one statement on the lock connection (kept open: it holds the locks) and commit."""
+        from sqlalchemy import text
+
         if self._lock_conn is None:
             self._lock_conn = self._engine.connect()
-        return self._lock_conn
+        result = self._lock_conn.execute(text(sql), params)
+        rows = result.all() if result.returns_rows else []
+        self._lock_conn.commit()
+        return rows
 
     def try_lock(self, assignment: str, student: str) -> bool:
-        """Take the submission's lock; False when another worker holds it. Always True on SQLite."""
-        if self.is_sqlite:
-            return True
-        from sqlalchemy import text
-
-        conn = self._conn()
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(assignment, student)}).scalar()
-        conn.commit()
-        return bool(got)
+        return bool(self._execute("SELECT pg_try_advisory_lock(:k)", k=lock_key(assignment, student))[0][0])
 
     def unlock(self, assignment: str, student: str) -> None:
-        if self.is_sqlite:
-            return
-        from sqlalchemy import text
-
-        conn = self._conn()
-        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(assignment, student)})
-        conn.commit()
+        self._execute("SELECT pg_advisory_unlock(:k)", k=lock_key(assignment, student))
 
     def graded_elsewhere(self, assignment: str, student: str, digest: str) -> str | None:
-        """The worker that already graded this very submission (same checksum), if any."""
-        if self.is_sqlite:
-            return None
-        from sqlalchemy import text
-
-        conn = self._conn()
-        row = conn.execute(
-            text("SELECT worker FROM autograde_record WHERE assignment=:a AND student=:s AND submission_sha256=:d"),
-            {"a": assignment, "s": student, "d": digest},
-        ).first()
-        conn.commit()
-        return row[0] if row else None
+        rows = self._execute("SELECT worker FROM autograde_record WHERE assignment=:a AND student=:s AND submission_sha256=:d",
+                             a=assignment, s=student, d=digest)
+        return rows[0][0] if rows else None
 
     def record(self, assignment: str, student: str, digest: str, seconds: float) -> None:
-        """Say in the shared gradebook that this submission is graded (after nbgrader succeeded)."""
-        if self.is_sqlite:
-            return
-        from sqlalchemy import text
-
-        conn = self._conn()
-        conn.execute(
-            text(
-                "INSERT INTO autograde_record (assignment, student, submission_sha256, worker, seconds)"
-                " VALUES (:a, :s, :d, :w, :t) ON CONFLICT (assignment, student) DO UPDATE SET"
-                " submission_sha256 = EXCLUDED.submission_sha256, worker = EXCLUDED.worker,"
-                " seconds = EXCLUDED.seconds, finished_at = now()"
-            ),
-            {"a": assignment, "s": student, "d": digest, "w": self.worker, "t": seconds},
+        self._execute(
+            "INSERT INTO autograde_record (assignment, student, submission_sha256, worker, seconds)"
+            " VALUES (:a, :s, :d, :w, :t) ON CONFLICT (assignment, student) DO UPDATE SET"
+            " submission_sha256 = EXCLUDED.submission_sha256, worker = EXCLUDED.worker,"
+            " seconds = EXCLUDED.seconds, finished_at = now()",
+            a=assignment, s=student, d=digest, w=self.worker, t=seconds,
         )
-        conn.commit()
 
     def forget(self, assignment: str, student: str) -> None:
-        """Drop the shared record before regrading (a failed regrade must not look graded)."""
-        if self.is_sqlite:
-            return
-        from sqlalchemy import text
-
-        conn = self._conn()
-        conn.execute(text("DELETE FROM autograde_record WHERE assignment=:a AND student=:s"), {"a": assignment, "s": student})
-        conn.commit()
+        self._execute("DELETE FROM autograde_record WHERE assignment=:a AND student=:s", a=assignment, s=student)
 
     def close(self) -> None:
         if self._lock_conn is not None:
             self._lock_conn.close()
             self._lock_conn = None
-        if self._engine is not None:
-            self._engine.dispose()
+        self._engine.dispose()
+
+
+def open_gradebook(db_url: str, course_id: str) -> GradebookCoordinator:
+    """The coordinator for ``db_url``: :class:`SQLiteGradebook` for ``sqlite:``, else :class:`PostgresGradebook`.
+
+    >>> type(open_gradebook("sqlite:///gradebook.db", "course")).__name__
+    'SQLiteGradebook'
+    """
+    return (SQLiteGradebook if db_url.startswith("sqlite") else PostgresGradebook)(db_url, course_id)

@@ -28,7 +28,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from autograde_runner import Job, Pool, error_reason
+from .coursedir import course_db_url, course_folders
+from .gradebook import open_gradebook
+from .runner import Job, Pool, error_reason
 
 PREFLIGHT_DIR = Path(".autograde") / "preflight"
 SOLUTION, BLANK = "preflight-solution", "preflight-blank"  # the two pseudo-learners of the scratch course
@@ -86,19 +88,6 @@ def test_errors(folder: Path) -> list[str]:
     return _cell_errors(folder, lambda cell: bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade")))
 
 
-def course_folders(root: Path) -> tuple[str, str]:
-    """``(source, release)``: the course's folder names for instructor and released notebooks."""
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = Config()
-    if (root / "nbgrader_config.py").is_file():
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    folders = CourseDirectory(config=config, root=str(root))
-    return folders.source_directory, folders.release_directory
-
-
 def _run_all(pool: Pool, jobs: list[Callable[[int], Job]]) -> dict[tuple[str, str], tuple[int, str | None, Path]]:
     """Run the jobs (each made from a free slot) in ``pool``: key -> (returncode, reason, log)."""
     pending, free, results = list(jobs), list(range(pool.jobs)), {}
@@ -107,9 +96,9 @@ def _run_all(pool: Pool, jobs: list[Callable[[int], Job]]) -> dict[tuple[str, st
         return pending.pop(0)(free.pop(0)) if pending else None
 
     for job, code, reason, _ in pool.drain(take):
-        free.append(job.data["slot"])
-        if job.data.get("private") is not None:
-            shutil.rmtree(job.data["private"], ignore_errors=True)
+        free.append(job.slot)
+        if job.private is not None:
+            shutil.rmtree(job.private, ignore_errors=True)
         results[job.key] = (code, reason, job.log)
     return results
 
@@ -121,7 +110,7 @@ def _generate_job(root: Path, scratch: Path, db_url: str, assignment: str) -> Ca
     # nbgrader runs `alembic` to create a gradebook: the one beside this Python, venv activated or not
     env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     return lambda slot: Job(key=(assignment, "generate"), argv=argv, cwd=root, env=env,
-                            log=scratch / "logs" / f"{assignment}-generate.log", data={"slot": slot})
+                            log=scratch / "logs" / f"{assignment}-generate.log", slot=slot)
 
 
 def stage(root: Path, scratch: Path, assignments: list[str]) -> None:
@@ -193,10 +182,8 @@ def preflight(root: Path, assignments: list[str], pool: Pool, make_job: MakeJob,
     for a in assignments:  # no released folder yet: the blank notebook as generate_assignment makes it
         if not (scratch / "submitted" / BLANK / a).is_dir():
             shutil.copytree(scratch / release / a, scratch / "submitted" / BLANK / a)
-    from autograde_db import GradebookCoordinator, course_db_url
-
     course_id = course_db_url(root)[1]
-    GradebookCoordinator(db_url, course_id).register_students([SOLUTION, BLANK])
+    open_gradebook(db_url, course_id).register_students([SOLUTION, BLANK])
     pairs = [(a, s) for a in assignments for s in (SOLUTION, BLANK)]
     graded = _run_all(pool, [lambda slot, a=a, s=s: make_job(scratch, a, s, db_url, slot) for a, s in pairs])
     expected = {BLANK: lambda a: (blank_scores or {}).get(a, 0.0), SOLUTION: lambda a: None}

@@ -48,7 +48,9 @@ class Job:
     cwd: Path
     log: Path
     env: dict[str, str] = field(default_factory=dict)
-    data: dict = field(default_factory=dict)  # the caller's bookkeeping (not used here)
+    slot: int = 0  # which of the caller's ``jobs`` slots it runs in (the sandbox's user id)
+    private: Path | None = None  # the caller's scratch folder for this job (removed when it ends)
+    started_at: str = ""  # when the job was made (ISO 8601, UTC)
 
 
 def preload_nbgrader() -> None:

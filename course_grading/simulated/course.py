@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+# the repository (solutions/, nbgrader_config.py): this package's parent in a checkout or editable install
+ROOT = Path(os.environ.get("COURSE_ROOT") or Path(__file__).resolve().parents[2])
 ASSIGNMENTS = ["01_data", "02_tokenization", "03_fine_tuning", "04_evaluation", "05_inference", "06_baseline"]
 if os.environ.get("COURSE_ASSIGNMENTS"):  # while writing a new assignment: COURSE_ASSIGNMENTS=01_data,02_tokenization
     ASSIGNMENTS = os.environ["COURSE_ASSIGNMENTS"].split(",")
@@ -38,7 +39,7 @@ def course_env() -> dict[str, str]:
     shared = ROOT.parent / "shared" / "data" / "imdb"
     if "SENTIMENT_DATA_DIR" not in env and shared.is_dir():
         env["SENTIMENT_DATA_DIR"] = str(shared)
-    # the kernel must import the repository's sentiment_lib even from a temporary directory
+    # the kernel must import the repository's sentiment_lib and course_grading even from a temporary directory
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     # the venv's scripts (jupyter, nbgrader) first, as when it is activated
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

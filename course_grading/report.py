@@ -1,11 +1,11 @@
 """Item analysis after grading: one class report for the instructor (HTML page and CSV files).
 
-Run it from the course root after ``scripts/autograde.py`` (or plain ``nbgrader autograde``)::
+Run it from the course root after ``course-grade grade`` (or plain ``nbgrader autograde``)::
 
-    python scripts/autograde_report.py --output report/              # the course's gradebook
-    python scripts/autograde_report.py --db-url $GRADEBOOK --output report/   # a shared PostgreSQL one
+    course-grade report --output report/              # the course's gradebook
+    course-grade report --db-url $GRADEBOOK --output report/   # a shared PostgreSQL one
 
-It reads the scores from nbgrader's gradebook (its SQLAlchemy URL, as ``autograde_db.py`` does),
+It reads the scores from nbgrader's gradebook (its SQLAlchemy URL, as :mod:`course_grading.gradebook` does),
 the failing messages from the graded notebooks (``autograded/<student>/<assignment>/``), the
 answers from the submissions (``submitted/``) and the environment errors from both the graded
 notebooks and the grader's records (``.autograde/<assignment>/<student>.json``), and writes
@@ -34,10 +34,8 @@ import argparse
 import csv
 import difflib
 import io
-import json
 import keyword
 import re
-import sys
 import tokenize
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -45,11 +43,10 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from autograde_db import course_db_url  # noqa: E402
-from autograde_preflight import course_folders, environment_errors  # noqa: E402
+from .coursedir import course_db_url, course_folders
+from .preflight import environment_errors
+from .records import ENVIRONMENT_ERROR, read_status
 
-STATUS_DIR = Path(".autograde")
 SIMILARITY = 0.9  # difflib ratio of the normalised answers from which a pair is listed
 MIN_TOKENS = 30  # answers shorter than this (after leaving the stubs out) are not compared
 TOP_FAILURES = 3  # failing messages listed per test cell
@@ -131,13 +128,12 @@ def read_environment(root: Path, students: set[tuple[str, str]]) -> list[dict]:
     """Submissions whose grading environment failed: the grader's record, or a locked setup cell's error."""
     found = {}
     for assignment, student in sorted(students):
-        record = root / STATUS_DIR / assignment / f"{student}.json"
-        status = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+        status = read_status(root, assignment, student) or {}
         errors = environment_errors(root / "autograded" / student / assignment)
-        if errors or status.get("status") in ("environment error", "error"):
+        if errors or status.get("status") in (ENVIRONMENT_ERROR, "error"):
             reason = "; ".join(errors) or status.get("reason") or ""
             found[(assignment, student)] = {"assignment": assignment, "student": student,
-                                            "status": status.get("status") or "environment error", "reason": reason}
+                                            "status": status.get("status") or ENVIRONMENT_ERROR, "reason": reason}
     return list(found.values())
 
 
@@ -389,7 +385,7 @@ def write_report(report: Report, output: Path) -> dict[str, list[dict]]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write the class report (item analysis) after grading.")
+    parser = argparse.ArgumentParser(prog="course-grade report", description="Write the class report (item analysis) after grading.")
     parser.add_argument("--course", type=Path, default=Path("."), help="the course root (default: here)")
     parser.add_argument("--db-url", default=None, help="the gradebook's SQLAlchemy URL (default: the course's, "
                         "as nbgrader_config.py says; postgresql+psycopg2://... for a shared one)")
@@ -407,6 +403,3 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(tables['similar'])} similar pairs, {len(tables['environment'])} environment errors")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

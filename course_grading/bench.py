@@ -1,9 +1,8 @@
-#!/usr/bin/env python
-"""Measure grading throughput and where a notebook's grading time goes (README: Grading a large class).
+"""Measure grading throughput and where a notebook's grading time goes (docs/instructors.md: grading a large class).
 
 Builds a simulated class (``--learners`` learners x the assignments, answers of varying
 completeness made from the instructor notebooks) in a temporary course, grades it with
-``scripts/autograde.py`` once per ``--runs`` setting (each on a fresh copy), checks that every
+``course-grade grade`` once per ``--runs`` setting (each on a fresh copy), checks that every
 run exported the same CSV, and writes ``--out`` (JSON) with, per run, the wall time,
 submissions per hour and the median seconds per notebook, and, per assignment, the split of a
 notebook's grading time read from the graded notebooks' cell timings:
@@ -13,10 +12,11 @@ notebook's grading time read from the graded notebooks' cell timings:
 * ``tests``: the test cells;
 * ``start_and_save``: the rest (nbgrader, kernel start and shutdown, writing grades).
 
-Run from the repository root with the course environment (README)::
+The class is built from the repository's ``solutions/`` (:mod:`course_grading.simulated`). Run from
+the repository root with the course environment (docs/instructors.md)::
 
-    python scripts/autograde_bench.py --learners 20 --runs "jobs=1" "jobs=2" --out bench.json
-    python scripts/autograde_bench.py --learners 3 --runs "jobs=1 --no-sandbox" "jobs=1" --out sandbox.json
+    course-grade bench --learners 20 --runs "jobs=1" "jobs=2" --out bench.json
+    course-grade bench --learners 3 --runs "jobs=1 --no-sandbox" "jobs=1" --out sandbox.json
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -32,11 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from grading import course as C  # noqa: E402
-from grading import students as S  # noqa: E402
+from .simulated import course as C
+from .simulated import students as S
 
 
 def build_class(dest: Path, learners: int, assignments: list[str]) -> Path:
@@ -80,7 +78,7 @@ def split_times(course: Path, assignment: str) -> list[dict[str, float]]:
 def grade(template: Path, dest: Path, assignments: list[str], options: list[str]) -> dict:
     shutil.copytree(template, dest)
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "autograde.py"), *assignments, "--no-progress", *options],
+    proc = subprocess.run([sys.executable, "-m", "course_grading", "grade", *assignments, "--no-progress", *options],
                           cwd=dest, env=C.course_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wall = time.monotonic() - start
     if proc.returncode != 0:
@@ -102,16 +100,20 @@ def grade(template: Path, dest: Path, assignments: list[str], options: list[str]
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="course-grade bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=20)
     parser.add_argument("--assignments", default=",".join(C.ASSIGNMENTS))
     parser.add_argument("--runs", nargs="+", default=["jobs=1", "jobs=2"],
-                        help='autograde.py options per run; "jobs=N" stands for --jobs N')
+                        help='`course-grade grade` options per run; "jobs=N" stands for --jobs N')
     parser.add_argument("--out", type=Path, default=Path("autograde_bench.json"))
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     assignments = args.assignments.split(",")
-    load_at_start = __import__("os").getloadavg()
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="agbench-") as tmp:
         template = build_class(Path(tmp) / "template", args.learners, assignments)
         runs = []
@@ -125,8 +127,6 @@ def main() -> int:
         r["csv_rows_differing_from_first"] = [
             {"first": a, "this": b} for a, b in zip(runs[0]["csv"], r["csv"]) if a != b
         ] + ([{"row_count": [len(runs[0]["csv"]), len(r["csv"])]}] if len(r["csv"]) != len(runs[0]["csv"]) else [])
-    import os
-
     from sentiment_lib.modeling import cpu_flags
 
     summary = {
@@ -142,6 +142,3 @@ def main() -> int:
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}))
     return 0 if same else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ the kernel has no network at all, not even the host's loopback). Inside the sand
 * the whole file system is read-only; the course folder (``solutions/``, ``source/``, the
   gradebook, ``submitted/``, ``autograded/``, every other learner), the user's home and the
   repository the course library comes from are replaced by empty folders; only the Python
-  installation, the course library, the data and model cache are put back, read-only, wherever
+  installation, the course library and grading package, the data and model cache are put back, read-only, wherever
   they are (under ``/tmp`` too): the mounts are applied shallowest first (``mount_plan``);
 * the kernel's working folder is a size-limited in-memory copy of the submission's working
   folder, and ``/tmp`` is a private size-limited in-memory folder; nothing the kernel writes
@@ -43,7 +43,7 @@ SANDBOX_UID_BASE = 61000  # as root: slot i runs its kernel as uid/gid 61000 + i
 INSTALL_HINT = (
     "the grading sandbox needs bubblewrap (`bwrap`): install it with `sudo apt-get install bubblewrap` "
     "(Fedora: `sudo dnf install bubblewrap`), or grade without a sandbox with --no-sandbox "
-    "(the learners' code then runs with your rights; see 'Grading safety' in the README)"
+    "(the learners' code then runs with your rights; see docs/grading-safety.md)"
 )
 # environment variables the kernel may see; everything else (tokens, passwords, PG*) is dropped
 KEEP_ENV = (
@@ -64,14 +64,19 @@ def find_bwrap() -> str:
     return path
 
 
+LIBRARY_PACKAGES = ("sentiment_lib", "course_grading")  # the notebooks import both (sentiment_lib.grading re-exports course_grading)
+
+
 def _library_paths() -> list[Path]:
-    """The installed course library and its data, to put back read-only inside the sandbox."""
+    """The installed course library (first), the grading package its notebook checks come from, and
+    the data, to put back read-only inside the sandbox."""
     import importlib.util
 
     paths = []
-    spec = importlib.util.find_spec("sentiment_lib")
-    if spec and spec.origin:
-        paths.append(Path(spec.origin).resolve().parent)
+    for package in LIBRARY_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec and spec.origin:
+            paths.append(Path(spec.origin).resolve().parent)
     for name in ("SENTIMENT_DATA_DIR", "SENTIMENT_CACHE"):
         if os.environ.get(name) and Path(os.environ[name]).exists():
             paths.append(Path(os.environ[name]).resolve())
@@ -277,5 +282,5 @@ def self_check(bwrap: str) -> None:
         raise SandboxUnavailable(
             f"bwrap cannot create a sandbox on this machine ({probe.stderr.strip() or probe.returncode}); "
             "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), run the grading "
-            "in a container (README 'Grading safety'), or use --no-sandbox"
+            "in a container (docs/grading-safety.md), or use --no-sandbox"
         )

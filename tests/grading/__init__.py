@@ -1,1 +1,0 @@
-"""Helpers for the nbgrader tests: a temporary course directory and simulated students."""
