@@ -72,6 +72,13 @@ def _requirements():
 
 # --- the browser's steps ---------------------------------------------------------------------------
 
+def click(d, xpath: str, timeout: float = 60, message: str = "") -> None:
+    """Find and click XPATH, again until it takes (the page may still be laying out, a menu opening)."""
+    from selenium.webdriver.common.by import By
+
+    wait_for(lambda: d.find_element(By.XPATH, xpath).click() or True, timeout, message=message or xpath)
+
+
 def formgrader_click(b: Browser, column: str) -> str:
     """Click the formgrader's COLUMN button (assign, release, collect, ...) for A; the dialog's text."""
     from selenium.webdriver.common.by import By
@@ -93,10 +100,8 @@ def assignment_list(b: Browser):
 
     d = b.driver
     d.get(f"{b.server}/tree")
-    wait_for(lambda: d.find_element(By.XPATH, "//*[contains(@class,'lm-MenuBar-itemLabel') and text()='Nbgrader']"),
-             60, message="the Nbgrader menu").click()
-    wait_for(lambda: d.find_element(By.XPATH, "//*[contains(@class,'lm-Menu-itemLabel') and text()='Assignment List']"),
-             10, message="Assignment List").click()
+    click(d, "//*[contains(@class,'lm-MenuBar-itemLabel') and text()='Nbgrader']", 60, "the Nbgrader menu")
+    click(d, "//*[contains(@class,'lm-Menu-itemLabel') and text()='Assignment List']", 10, "Assignment List")
     wait_for(lambda: d.find_element(By.ID, "released_assignments_list").is_displayed(), 30, message="the list")
 
 
@@ -106,7 +111,7 @@ def click_in_list(b: Browser, list_id: str, label: str, then: str, timeout=120) 
 
     d = b.driver
     button = f"//div[@id='{list_id}']//div[contains(@class,'list_item')][contains(., '{A}')]//button[text()='{label}']"
-    wait_for(lambda: d.find_element(By.XPATH, button), 60, message=f"{label} for {A}").click()
+    click(d, button, 60, f"{label} for {A}")
     wait_for(lambda: d.find_elements(By.XPATH, f"//div[@id='{then}']//div[contains(@class,'list_item')]//*[contains(text(),'{A}')]"),
              timeout, message=f"{A} in {then} after {label}")
 
@@ -155,9 +160,9 @@ def view_feedback(b: Browser) -> str:
     d = b.driver
     assignment_list(b)
     fetch_button = "//div[@id='submitted_assignments_list']//button[text()='Fetch Feedback']"
-    wait_for(lambda: d.find_element(By.XPATH, fetch_button), 60, message="Fetch Feedback").click()
+    click(d, fetch_button, 60, "Fetch Feedback")
     view = "//div[@id='submitted_assignments_list']//a[contains(., 'view feedback')]"
-    wait_for(lambda: d.find_element(By.XPATH, view), 60, message="(view feedback)").click()  # the file browser goes there
+    click(d, view, 60, "(view feedback)")  # the file browser goes there
     status, body = b.api("GET", "/assignments?course_id=distilbert-sentiment")  # what the list shows
     assert status == 200, body[:1000]
     mine = [s for a in json.loads(body)["value"] if a["assignment_id"] == A
