@@ -1,5 +1,6 @@
 # make book : set up .venv and build the book (offline when ../shared/data/imdb is present)
 # make test : set up .venv and run the whole test suite
+# make hub  : the course on a JupyterHub on this machine, as root (docs/hub.md; HUB_ARGS="--port 8000 ...")
 VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
@@ -21,7 +22,7 @@ endif
 export TOKENIZERS_PARALLELISM ?= false
 export MPLBACKEND ?= Agg
 
-.PHONY: setup book test test-fast clean repository-url
+.PHONY: setup book test test-fast clean repository-url hub
 
 setup: $(VENV)/.installed
 
@@ -45,6 +46,11 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
+
+# configurable-http-proxy from node_modules (package-lock.json pins it); the hub runs until Ctrl-C
+hub: setup
+	@[ -x node_modules/.bin/configurable-http-proxy ] || npm ci --ignore-scripts --no-audit --no-fund
+	$(BIN)/python deploy/hub/up.py $(HUB_ARGS)
 
 clean:
 	rm -rf _build
