@@ -160,8 +160,10 @@ def test_real_encoder_fp32_parity_and_int8_labels_on_500_reviews(real_run, tmp_p
     assert fp32.strategy == torch_clf.strategy == "head_tail"
     reference = torch_clf.predict_proba(reviews[:100])
     np.testing.assert_allclose(fp32.predict_proba(reviews[:100]), reference, atol=1e-4)
-    labels32 = fp32.predict_proba(reviews).argmax(1)
-    labels8 = int8.predict_proba(reviews).argmax(1)
-    agreement = float((labels32 == labels8).mean())
-    print(f"int8 and fp32 labels agree on {agreement:.3f} of {len(reviews)} test reviews")
-    assert agreement >= 0.99
+    probs32, probs8 = fp32.predict_proba(reviews), int8.predict_proba(reviews)
+    flipped = probs32.argmax(1) != probs8.argmax(1)
+    margins = np.abs(probs32[flipped, 1] - 0.5)
+    print(f"int8 and fp32 labels agree on {1 - flipped.mean():.3f} of {len(reviews)} test reviews; "
+          f"fp32's P(positive) on the flipped ones is within {margins.max() if flipped.any() else 0:.3f} of 0.5")
+    assert flipped.mean() <= 0.02                      # int8 rounding changes few labels ...
+    assert (margins < 0.25).all(), margins             # ... and only where fp32 itself was unsure
