@@ -353,10 +353,10 @@ def test_learners_cannot_read_the_course_or_each_other(hub, semester, browsers):
     assert denied(hub, "alice", f"open({str(course / 'solutions' / NB)!r}).read()")
     assert denied(hub, "alice", f"open({str(course / 'gradebook.db')!r}, 'rb').read()")
     assert denied(hub, "alice", f"__import__('os').listdir({str(inbound_dir)!r})")
-    # nbgrader's exchange hides a submission by its name (a 12-character random suffix in a folder
+    # nbgrader's exchange hides a submission by its name (a random suffix, 12 URL-safe base64 characters, in a folder
     # learners cannot list); its files are world-readable for the instructor to collect them, so a
     # learner who learned the exact name could read it (docs/hub.md, "Where things live")
-    assert re.fullmatch(rf"bob\+{A}\+[^+]+\+[A-Za-z0-9]{{12}}", bob_submission.parent.name), bob_submission
+    assert re.fullmatch(rf"bob\+{A}\+[^+]+\+[A-Za-z0-9_-]{{12}}", bob_submission.parent.name), bob_submission
     assert denied(hub, "alice", f"__import__('os').listdir({str(hub.state / 'home' / 'bob')!r})")
     alice = browsers("alice")
     alice.driver.get(f"{hub.url}/user/bob/api/contents")  # bob's server, with alice's log-in
