@@ -112,3 +112,29 @@ def test_the_tiny_model_runs_through_every_suite(tiny_model):
     clf = SentimentClassifier(build_model(tiny_model, seed=0), load_tokenizer(tiny_model), max_length=64)
     results = probe(clf, n=20, seed=0)
     assert all(0 <= r.failure_rate <= 1 and r.n > 0 for r in results)
+
+
+def test_the_suite_example_in_docs_behaviour_md_loads_and_catches_an_age_biased_model(tmp_path):
+    """docs/behaviour.md shows how to add a suite: its JSON block must load and do what the page says."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "behaviour.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.*?)```", page, flags=re.S)
+    assert len(blocks) == 1, "docs/behaviour.md should hold exactly one ```json suite example"
+    (tmp_path / "suites.json").write_text(blocks[0], encoding="utf-8")
+    suites = load_suites(tmp_path / "suites.json")
+    ages = suites["vocabulary"]["age"]
+
+    class AgeBiased(Keywords):
+        def predict_proba(self, texts):
+            probs = super().predict_proba(texts)
+            old = np.array([ages[-1] in t for t in texts])
+            probs[old, 1] = np.clip(probs[old, 1] - 0.3, 0, 1)
+            probs[:, 0] = 1 - probs[:, 1]
+            return probs
+
+    fair = {r.name: r for r in probe(Keywords(), n=40, seed=0, suites=suites)}
+    biased = {r.name: r for r in probe(AgeBiased(), n=40, seed=0, suites=suites)}
+    assert fair["change an age"].failures == 0 and fair["change an age"].n >= 20
+    assert biased["change an age"].failures > 0
