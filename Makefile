@@ -22,21 +22,28 @@ endif
 export TOKENIZERS_PARALLELISM ?= false
 export MPLBACKEND ?= Agg
 
-.PHONY: setup book test test-fast clean repository-url hub
+.PHONY: setup setup-book book test test-fast clean repository-url hub
 
+# Two stages: what the book needs (the library, the offline encoder, Jupyter Book), then everything
+# the tests, the grading tool and the hub need. `make book` installs only the first (a minute less).
 setup: $(VENV)/.installed
+setup-book: $(VENV)/.installed-book
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed-book: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-deps torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX)  # its small pure-Python dependencies come from PyPI next
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[book]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-book
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
 # npm ci: the JavaScript that chapter 5's in-browser demo runs (package-lock.json pins it); without npm
 # the book still builds and the demo's box says how to run the model in Python instead.
-book: setup
+book: setup-book
 	@if command -v npm >/dev/null && [ ! -f node_modules/@huggingface/transformers/dist/transformers.min.js ]; then \
 		npm ci --ignore-scripts --no-audit --no-fund; fi
 	$(BIN)/jupyter-book build . -W -n --keep-going

@@ -50,3 +50,19 @@ def small_splits(imdb_dir):
     from sentiment_lib.data import prepare_splits
 
     return prepare_splits(imdb_dir, train_size=64, validation_size=32, test_size=32, seed=0)
+
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory, imdb_dir):
+    """The real pretrained encoder (offline), fine-tuned once per session on 400 IMDB reviews.
+
+    Shared by the integration and export tests (each used to train its own): 400 training, 200
+    validation and 500 test reviews, 2 epochs at 128 tokens. Returns ``(TrainResult, splits)``.
+    """
+    from sentiment_lib.data import prepare_splits
+    from sentiment_lib.training import fine_tune, make_config
+
+    splits = prepare_splits(imdb_dir, train_size=400, validation_size=200, test_size=500, seed=0)
+    config = make_config("quick", model="offline", output_dir=str(tmp_path_factory.mktemp("real") / "model"),
+                         max_length=128, epochs=2, batch_size=16, learning_rate=2e-4)
+    return fine_tune(config, splits=splits, progress=False), splits

@@ -134,17 +134,6 @@ def test_cli_export_errors_are_one_line(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def real_run(tmp_path_factory, imdb_dir):
-    from sentiment_lib.data import prepare_splits
-    from sentiment_lib.training import fine_tune, make_config
-
-    splits = prepare_splits(imdb_dir, train_size=300, validation_size=100, test_size=500, seed=0)
-    config = make_config("quick", model="offline", output_dir=str(tmp_path_factory.mktemp("real") / "model"),
-                         max_length=128, epochs=1, batch_size=16, learning_rate=2e-4)
-    return fine_tune(config, splits=splits, progress=False), splits
-
-
 @pytest.mark.slow
 def test_real_encoder_fp32_parity_and_int8_labels_on_500_reviews(real_run, tmp_path):
     run, splits = real_run

@@ -2,9 +2,7 @@
 
 import pytest
 
-from sentiment_lib.data import prepare_splits
 from sentiment_lib.inference import SentimentClassifier
-from sentiment_lib.training import fine_tune, make_config
 
 pytestmark = pytest.mark.slow
 
@@ -17,18 +15,13 @@ CLEAR = {
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory, imdb_dir):
-    splits = prepare_splits(imdb_dir, train_size=400, validation_size=200, test_size=400, seed=0)
-    config = make_config(
-        "quick", model="offline", output_dir=str(tmp_path_factory.mktemp("real") / "model"),
-        max_length=128, epochs=2, batch_size=16, learning_rate=2e-4,
-    )
-    return fine_tune(config, splits=splits, progress=False)
+def run(real_run):
+    return real_run[0]   # tests/conftest.py: the encoder fine-tuned on 400 reviews, once per session
 
 
 def test_real_encoder_learns_sentiment_from_400_reviews(run):
     test = run.metrics["test"]
-    assert test["n"] == 400
+    assert test["n"] == 500
     assert test["accuracy"] >= 0.70, test  # chance is 0.5
     assert run.metrics["validation"]["accuracy"] >= 0.70
 
