@@ -106,8 +106,8 @@ def _swaps(word: str) -> Iterable[str]:
 
 
 _KNOWN = POSITIVE | NEGATIVE | INTENSIFIERS | DIMINISHERS | NEGATORS | _NT | CONTRAST_BEFORE | CONTRAST_CLAUSE
-#: typo -> the sentiment word it misspells (only words of four letters or more, as the course's typo suite makes)
-TYPOS = {typo: word for word in sorted(POSITIVE | NEGATIVE) if len(word) >= 4 for typo in _swaps(word)
+#: typo -> the sentiment word it misspells (two neighbouring letters swapped)
+TYPOS = {typo: word for word in sorted(POSITIVE | NEGATIVE) for typo in _swaps(word)
          if typo not in _KNOWN and typo not in _NOT_TYPOS}
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?()\u2013\u2014]|(?<!\S)--?(?!\S)")
 
@@ -281,15 +281,19 @@ class _Opposite(Predictor):
 
 
 class _AnyChange(Predictor):
-    """P(positive) from 0.55 to 0.95, a hash of the whole text: any change moves it, never across 0.5."""
+    """P(positive) from 0.55 to 0.95, a hash of the whole text: any change moves it, never across 0.5.
 
-    name = "changes P(positive) with any change of the text (from 0.55 to 0.95: never across 0.5)"
+    ``mirrored``: 1.5 minus that, so every move has the same size and the other direction.
+    """
 
-    def __init__(self, salt: str):
-        self._salt = salt
+    name = "moves P(positive) with any change of the text (from 0.55 to 0.95: never across 0.5)"
+
+    def __init__(self, salt: str, mirrored: bool = False):
+        self._salt, self._mirrored = salt, mirrored
 
     def probability(self, text: str) -> float:
-        return 0.55 + 0.4 * _unit(text, self._salt)
+        p = 0.55 + 0.4 * _unit(text, self._salt)
+        return 1.5 - p if self._mirrored else p
 
 
 # --------------------------------------------------------------------------------------
@@ -297,6 +301,10 @@ class _AnyChange(Predictor):
 # --------------------------------------------------------------------------------------
 
 MIN_TEXTS = 20
+#: On the models of the completeness checks nearly every case fails (MFT) or moves (INV): the returned ones must
+#: cover at least this share of the texts the learner's test sent (the rest: cases without a known sentiment word,
+#: texts sent for another reason).
+COVERAGE = 0.8
 LABELS = ("negative", "positive")
 _MFT, _INV = "minimum_functionality_test", "invariance_test"
 
@@ -321,19 +329,19 @@ def _run(func: Callable, model: Predictor, *, forbid: Iterable[Any] = (), **kwar
     finally:
         _WATCHERS.remove(called.append)
     name = getattr(func, "__name__", "your test")
-    what = f"{name}(<{model.name.split(' (')[0]}>{''.join(f', {k}={v}' for k, v in kwargs.items())})"
+    what = f"{name}(<the toy model that {model.name.split(' (')[0]}>{''.join(f', {k}={v}' for k, v in kwargs.items())})"
     others = [m for m in called if m is not model]
     if others:
         raise AssertionError(
             f"{what} runs {others[0]!r} itself. A behavioural test may use only the model it is given "
             "(`predict_positive`): the expected labels and the variants are yours to write, not another model's.")
-    check_type(result, (list, tuple), f"{what} should return")
+    check_type(result, (list, tuple, np.ndarray), f"{what} should return")
     pairs = []
     for item in result:
-        if not (isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+        if not (isinstance(item, (tuple, list, np.ndarray)) and len(item) == 2 and all(isinstance(x, str) for x in item)):
             shape = "(text, expected_label)" if name == _MFT else "(text, variant)"
             raise AssertionError(f"{what} should return a list of {shape} pairs, two strings each; one item is {shorten(item, 80)}.")
-        pairs.append((item[0], item[1]))
+        pairs.append((str(item[0]), str(item[1])))
     return pairs, sent, what
 
 
@@ -473,31 +481,45 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
 
 
 def check_minimum_functionality_test_is_complete(func: Callable, *, forbid: Iterable[Any] = ()) -> None:
-    """On a model that gets every case wrong, the learner's MFT returns (nearly) every case it sent, not just one."""
+    """On a model that gets every case wrong, the learner's MFT returns (nearly) every case, not just one.
+
+    "Every case": the texts it sends to the healthy model (where nothing fails, so a test that stops at
+    the first failure still sends them all), or to this one if more.
+    """
+    _, every, _ = _run(func, healthy(), forbid=forbid)
     model = _Opposite()
     pairs, sent, what = _run(func, model, forbid=forbid)
     _mft_failures(model, pairs, what)
     returned = {t for t, _ in pairs}
-    if len(returned) < len(sent) / 2:
+    sent = sent if len(sent) > len(every) else every
+    if len(returned) < COVERAGE * len(sent):
+        neutral = [t for t in sent if _unknown(t)]
         raise AssertionError(
             f"On a model that {model.name}, your {_MFT} returned {len(returned)} failing case{'s' * (len(returned) != 1)} "
-            f"of the {len(sent)} texts it sent: return every case the model gets wrong, not only the first.")
+            f"of its {len(sent)} cases: return every case the model gets wrong, not only the first."
+            + (f" ({len(neutral)} of the texts, e.g. {neutral[0]!r}, have no sentiment word the toy models know, so P(positive) "
+               "is 0.5 on every model: such cases test nothing.)" if neutral else ""))
 
 
 def check_invariance_test_is_complete(func: Callable, *, salt: str = "complete", forbid: Iterable[Any] = ()) -> None:
     """On a model that any change of a text moves (but never across 0.5), the learner's INV flags (nearly) every pair.
 
     Called with ``tolerance=0.001`` (almost every pair moves more) and ``tolerance=0.3`` (the returned
-    pairs must move more than that: an answer that ignores ``tolerance`` returns smaller moves).
+    pairs must move more than that: an answer that ignores ``tolerance`` returns smaller moves), on the
+    model and on its mirror image (the same moves, the other way: an answer that flags only moves up
+    misses half of them on one of the two).
     """
-    model = _AnyChange(salt)
-    pairs, sent, what = _run(func, model, forbid=forbid, tolerance=0.001)
-    _inv_failures(model, pairs, 0.001, what)
-    covered = {t for pair in pairs for t in pair}
-    if len(covered) < len(sent) / 2:
-        raise AssertionError(
-            f"On a model that {model.name}, {what} returned {len(pairs)} pair{'s' * (len(pairs) != 1)}, with only "
-            f"{len(covered)} of the {len(sent)} texts it sent: return every pair whose P(positive) moves by more than "
-            "`tolerance` (compare probabilities, not labels), not only the first.")
-    pairs, _, what = _run(func, model, forbid=forbid, tolerance=0.3)
-    _inv_failures(model, pairs, 0.3, what)
+    _, every, _ = _run(func, healthy(), forbid=forbid, tolerance=0.001)  # nothing moves: every text is sent
+    for model in (_AnyChange(salt), _AnyChange(salt, mirrored=True)):
+        pairs, sent, what = _run(func, model, forbid=forbid, tolerance=0.001)
+        _inv_failures(model, pairs, 0.001, what)
+        covered = {t for pair in pairs for t in pair}
+        sent = sent if len(sent) > len(every) else every
+        if len(covered) < COVERAGE * len(sent):
+            raise AssertionError(
+                f"On a model that {model.name}, {what} returned {len(pairs)} pair{'s' * (len(pairs) != 1)}, with "
+                f"{len(covered)} of the {len(sent)} texts of its pairs; nearly every pair moves by more than 0.001 there. Return "
+                "every pair whose P(positive) moves by more than `tolerance`, up or down: compare the size of the move, "
+                "abs(p_variant - p_text), not labels, and do not stop at the first.")
+        pairs, _, what = _run(func, model, forbid=forbid, tolerance=0.3)
+        _inv_failures(model, pairs, 0.3, what)
