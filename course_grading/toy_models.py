@@ -421,7 +421,8 @@ def check_minimum_functionality_test(func: Callable, faults: list[Predictor], *,
             f"{what} should return [] (that model has no fault), but it returned {len(pairs)} case{'s' * (len(pairs) > 1)}, "
             f"e.g. {_show(pairs, model, _MFT)}. Check the expected labels, and return only the cases on the wrong side of 0.5."
             + (f" {neutral[0]!r} has no sentiment word the toy models know (grading.toy_models.POSITIVE and NEGATIVE), so its "
-               "P(positive) is 0.5: use those words." if neutral else ""))
+               "P(positive) is 0.5: use those words." if neutral else
+               " (How the toy models read a text: help(grading.toy_models); leave out a case they cannot read.)"))
     caught = []
     for fault in faults:
         pairs, _, what = _run(func, fault, forbid=forbid)
@@ -462,11 +463,13 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
     pairs, sent, what = _run(func, model, forbid=forbid, **kwargs)
     _enough(sent, what)
     if pairs:
+        changed = [w for x, y in pairs for w in set(tokens(x)) ^ set(tokens(y)) if model.polarity(w)] if isinstance(model, ToyModel) else []
         raise AssertionError(
             f"{what} should return [] (that model has no fault: names, titles, numbers and typos do not move it), but it "
             f"returned {len(pairs)} pair{'s' * (len(pairs) > 1)}, e.g. {_show(pairs, model, _INV)}. A variant must change only "
             "what should not matter (a name, a title, a number, a typo), never the sentiment; and return only the pairs that "
-            "move by more than `tolerance`.")
+            "move by more than `tolerance`."
+            + (f" {changed[0]!r} is a sentiment word for the toy models (grading.toy_models.POSITIVE and NEGATIVE)." if changed else ""))
     caught = []
     for fault in faults:
         pairs, _, what = _run(func, fault, forbid=forbid, **kwargs)
