@@ -11,6 +11,7 @@ module              what it holds
 ``checks``          find the learner's function, call it watching for the library's own, compare
 ``probes``          return types, substitutes, spies, train/eval modes, reads of the test split
 ``references``      the reference helpers (``ref_*``) and the sensitive test model
+``toy_models``      toy sentiment models with known faults, and the checks of the learner's behavioural tests
 *The grading tool:* ``course-grade`` (``cli``; ``python -m course_grading``)
 ``cli``             ``course-grade grade | report | bench``
 ``grade``           ``course-grade grade``: plan, pre-flight, schedule, grade, record

@@ -365,6 +365,36 @@ VARIANTS = {
          "    for batch in length_batches(texts, batch_size):\n"
          "        probs[list(batch)] = np.asarray(predict_proba(model, tokenizer, [texts[i] for i in batch]))\n"
          "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': p.max()} for t, p in zip(texts, probs)]"),
+        ("test_minimum_functionality_test", "cheat",
+         "from sentiment_lib import behaviour as B\ndef minimum_functionality_test(predict_positive):\n"
+         "    data = B.load_suites()\n    suite = next(s for s in data['suites'] if s['capability'] == 'negation')\n"
+         "    result = B.score(suite, B.generate(suite, data['vocabulary'], n=50), lambda t: np.stack([1 - predict_positive(t), predict_positive(t)], 1), worst=50)\n"
+         "    return [(row['text'], 'negative') for row in result.worst]"),
+        ("test_minimum_functionality_test", "wrong",
+         "def minimum_functionality_test(predict_positive):\n"
+         "    cases = [(f'The {noun} was {adj}.', 'positive') for noun in vocabulary['noun'] for adj in vocabulary['pos_adj']]\n"
+         "    p = predict_positive([t for t, _ in cases])\n    return [c for c, q in zip(cases, p) if q < 0.5]"),
+        ("test_minimum_functionality_test", "alt",
+         "def minimum_functionality_test(predict_positive):\n"
+         "    cases = [(f'The {noun} is {a}, but the ending is {b}.', 'negative') for noun in vocabulary['noun'] for a, b in [('clever', 'dull'), ('funny', 'awful')]]\n"
+         "    cases += [(f'The {noun} is {b}, but the ending is {a}.', 'positive') for noun in vocabulary['noun'] for a, b in [('clever', 'dull'), ('funny', 'awful')]]\n"
+         "    p = predict_positive([t for t, _ in cases])\n"
+         "    return [c for c, q in zip(cases, p) if (c[1] == 'positive') != (q > 0.5)]"),
+        ("test_invariance_test", "cheat",
+         "from sentiment_lib.behaviour import probe as run_suites\ndef invariance_test(predict_positive, tolerance=0.1):\n"
+         "    results = run_suites(lambda t: np.stack([1 - predict_positive(t), predict_positive(t)], 1), n=30)\n"
+         "    return [(w['text'], w['variant']) for r in results if r.kind == 'INV' for w in r.worst]"),
+        ("test_invariance_test", "wrong",
+         "def invariance_test(predict_positive, tolerance=0.1):\n"
+         "    pairs = [(f'{n} liked the {m}.', f'{n} hated the {m}.') for n in vocabulary['name'] for m in vocabulary['noun'][:2]]\n"
+         "    p = predict_positive([t for pair in pairs for t in pair])\n"
+         "    return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(a - b) > tolerance]"),
+        ("test_invariance_test", "alt",
+         "def invariance_test(predict_positive, tolerance=0.1):\n"
+         "    pairs = [(f'{p} said the {n} was {a}.', f'My colleague said the {n} was {a}.') for p in vocabulary['person'][:5]\n"
+         "             for n in vocabulary['noun'][:3] for a in ('moving', 'tedious')]\n"
+         "    p = predict_positive([t for pair in pairs for t in pair])\n"
+         "    return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(a - b) > tolerance]"),
     ],
     "06_baseline": [
         ("test_build_tfidf_lr", "cheat",

@@ -1,4 +1,4 @@
-"""Answers for 05_inference: input checks, probabilities, length-sorted batches, predictions."""
+"""Answers for 05_inference: input checks, probabilities, length-sorted batches, predictions, and two behavioural tests."""
 
 _CHECK = (
     "def check_reviews(texts):\n    if texts is None:\n        raise ValueError('none')\n"
@@ -23,6 +23,20 @@ _PREDICT = (
     "    for batch in length_batches(texts, batch_size):\n"
     "        probs[batch] = predict_proba(model, tokenizer, [texts[i] for i in batch])\n"
     "    return [{'text': t, 'label': model.config.id2label[int(p.argmax())], 'score': float(p.max())} for t, p in zip(texts, probs)]"
+)
+# the behavioural tests use `vocabulary` (load_suites()["vocabulary"]) from the notebook's behaviour_setup cell
+_MFT = (
+    "def minimum_functionality_test(predict_positive):\n"
+    "    cases = [(f'The {noun} was not {adj}.', 'negative') for noun in vocabulary['noun'] for adj in vocabulary['pos_adj']]\n"
+    "    p = predict_positive([t for t, _ in cases])\n"
+    "    return [(t, label) for (t, label), q in zip(cases, p) if (q < 0.5 if label == 'positive' else q > 0.5)]"
+)
+_INV = (
+    "def invariance_test(predict_positive, tolerance=0.1):\n    names = vocabulary['name']\n"
+    "    pairs = [(f'{a} thought the {noun} was {adj}.', f'{b} thought the {noun} was {adj}.')\n"
+    "             for a, b in zip(names[0::2], names[1::2]) for noun in vocabulary['noun'][:2] for adj in ('good', 'awful')]\n"
+    "    p = predict_positive([t for pair in pairs for t in pair])\n"
+    "    return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(b - a) > tolerance]"
 )
 
 ANSWERS = [
@@ -192,4 +206,115 @@ ANSWERS = [
      "def predict_proba(model, tokenizer, texts, max_length=512):\n    return grading.ref_predict_proba(model, tokenizer, texts, max_length)"),
     ("length_batches", "wrong", "calls the grader's reference helper",
      "def length_batches(texts, batch_size):\n    return grading.ref_length_batches(texts, batch_size)"),
+
+    # ---- minimum_functionality_test ------------------------------------------------------
+    ("minimum_functionality_test", "wrong", "expected labels inverted", _MFT.replace("'negative') for noun", "'positive') for noun")),
+    ("minimum_functionality_test", "wrong", "plain sentences: no capability tested",
+     _MFT.replace("f'The {noun} was not {adj}.', 'negative'", "f'The {noun} was {adj}.', 'positive'")),
+    ("minimum_functionality_test", "wrong", "returns the passing cases",
+     _MFT.replace("if (q < 0.5 if label == 'positive' else q > 0.5)", "if not (q < 0.5 if label == 'positive' else q > 0.5)")),
+    ("minimum_functionality_test", "wrong", "a confident threshold (0.9 / 0.1), not 0.5",
+     _MFT.replace("(q < 0.5 if label == 'positive' else q > 0.5)", "(q < 0.9 if label == 'positive' else q > 0.1)")),
+    ("minimum_functionality_test", "wrong", "a negative case fails only above 0.3 (fits the visible models' confidence)",
+     _MFT.replace("(q < 0.5 if label == 'positive' else q > 0.5)", "(q < 0.5 if label == 'positive' else q > 0.3)")),
+    ("minimum_functionality_test", "wrong", "three cases", _MFT.replace("for adj in vocabulary['pos_adj']]", "for adj in vocabulary['pos_adj']][:3]")),
+    ("minimum_functionality_test", "wrong", "stops at the first failing case",
+     "def minimum_functionality_test(predict_positive):\n"
+     "    cases = [(f'The {noun} was not {adj}.', 'negative') for noun in vocabulary['noun'] for adj in vocabulary['pos_adj']]\n"
+     "    for (t, label), q in zip(cases, predict_positive([t for t, _ in cases])):\n"
+     "        if q > 0.5:\n            return [(t, label)]\n    return []"),
+    ("minimum_functionality_test", "wrong", "expected labels from the healthy toy model",
+     "def minimum_functionality_test(predict_positive):\n    oracle = grading.toy_models.healthy()\n"
+     "    texts = [f'The {noun} was not {adj}.' for noun in vocabulary['noun'] for adj in vocabulary['pos_adj']]\n"
+     "    expected = ['positive' if q > 0.5 else 'negative' for q in oracle(texts)]\n"
+     "    p = predict_positive(texts)\n"
+     "    return [(t, e) for t, e, q in zip(texts, expected, p) if (q > 0.5) != (e == 'positive')]"),
+    ("minimum_functionality_test", "wrong", "returns the texts only",
+     _MFT.replace("return [(t, label) for (t, label)", "return [t for (t, label)")),
+    ("minimum_functionality_test", "wrong", "labels 'pos' and 'neg'",
+     _MFT.replace("'negative') for noun", "'neg') for noun").replace("label == 'positive'", "label == 'pos'")),
+    ("minimum_functionality_test", "wrong", "cases from behaviour.generate",
+     "from sentiment_lib.behaviour import generate, load_suites\n"
+     "def minimum_functionality_test(predict_positive):\n    data = load_suites()\n"
+     "    suite = next(s for s in data['suites'] if s['capability'] == 'negation')\n"
+     "    cases = [(c.text, c.expected) for c in generate(suite, data['vocabulary'], n=40)]\n"
+     "    p = predict_positive([t for t, _ in cases])\n"
+     "    return [(t, label) for (t, label), q in zip(cases, p) if (q < 0.5 if label == 'positive' else q > 0.5)]"),
+    ("minimum_functionality_test", "right", "contrast, a loop",
+     "def minimum_functionality_test(predict_positive):\n    cases = []\n"
+     "    for noun in vocabulary['noun']:\n        for pos in vocabulary['pos_adj'][:4]:\n            for neg in vocabulary['neg_adj'][:2]:\n"
+     "                cases.append((f'The {noun} is {pos}, but the ending is {neg}.', 'negative'))\n"
+     "                cases.append((f'The {noun} is {neg}, but the ending is {pos}.', 'positive'))\n"
+     "    failures = []\n    for (text, label), p in zip(cases, predict_positive([t for t, _ in cases])):\n"
+     "        if (label == 'positive') != (p > 0.5):\n            failures.append((text, label))\n    return failures"),
+    ("minimum_functionality_test", "right", "negated negatives, one call per case, 0.5 counts as wrong, lists",
+     "def minimum_functionality_test(predict_positive):\n    out = []\n"
+     "    for noun in vocabulary['noun'][:5]:\n        for adj in vocabulary['neg_adj'][:6]:\n"
+     "            text = f'The {noun} was not {adj} at all.'\n            p = float(predict_positive([text])[0])\n"
+     "            if p <= 0.5:\n                out.append([text, 'positive'])\n    return out"),
+    ("minimum_functionality_test", "right", "negation and contrast, NumPy masks",
+     "def minimum_functionality_test(predict_positive):\n    texts, labels = [], []\n"
+     "    for adj in vocabulary['pos_adj']:\n"
+     "        texts.append(f\"I didn't think the plot was {adj}.\"); labels.append('negative')\n"
+     "        texts.append(f\"It was {adj}, however the script was {vocabulary['neg_adj'][0]}.\"); labels.append('negative')\n"
+     "    p = np.asarray(predict_positive(texts))\n    want = np.array(labels) == 'positive'\n"
+     "    wrong = np.where(want, p < 0.5, p > 0.5)\n"
+     "    return [(t, l) for t, l, w in zip(texts, labels, wrong) if w]"),
+
+    # ---- invariance_test -----------------------------------------------------------------
+    ("invariance_test", "wrong", "always []", "def invariance_test(predict_positive, tolerance=0.1):\n    return []"),
+    ("invariance_test", "wrong", "the variant changes the sentiment",
+     _INV.replace("f'{b} thought the {noun} was {adj}.'", "f'{a} thought the {noun} was ' + ('awful' if adj == 'good' else 'good') + '.'")),
+    ("invariance_test", "wrong", "flags only label flips", _INV.replace("if abs(b - a) > tolerance", "if (a > 0.5) != (b > 0.5)")),
+    ("invariance_test", "wrong", "returns every pair", _INV.replace("return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(b - a) > tolerance]", "return pairs")),
+    ("invariance_test", "wrong", "three pairs", _INV.replace("for adj in ('good', 'awful')]", "for adj in ('good', 'awful')][:3]")),
+    ("invariance_test", "wrong", "tolerance ignored (0.1 written in)", _INV.replace("abs(b - a) > tolerance", "abs(b - a) > 0.1")),
+    ("invariance_test", "wrong", "only moves up", _INV.replace("abs(b - a) > tolerance", "b - a > tolerance")),
+    ("invariance_test", "wrong", "stops at the first pair that moves",
+     "def invariance_test(predict_positive, tolerance=0.1):\n    names = vocabulary['name']\n"
+     "    for a, b in zip(names[0::2], names[1::2]):\n        for adj in vocabulary['pos_adj'][:4]:\n"
+     "            pair = (f'{a} thought the film was {adj}.', f'{b} thought the film was {adj}.')\n"
+     "            p, q = predict_positive(list(pair))\n"
+     "            if abs(q - p) > tolerance:\n                return [pair]\n    return []"),
+    ("invariance_test", "wrong", "the variant is the text (the name replaced in lower case)",
+     "def invariance_test(predict_positive, tolerance=0.1):\n    names = vocabulary['name']\n    pairs = []\n"
+     "    for a, b in zip(names, names[1:]):\n        for adj in vocabulary['pos_adj'][:3]:\n"
+     "            text = f'{a} thought the film was {adj}.'\n            pairs.append((text, text.replace(a.lower(), b)))\n"
+     "    p = predict_positive([t for pair in pairs for t in pair])\n"
+     "    return [pair for pair, x, y in zip(pairs, p[0::2], p[1::2]) if abs(y - x) > tolerance]"),
+    ("invariance_test", "wrong", "compares with the healthy toy model",
+     _INV.replace("    p = predict_positive([t for pair in pairs for t in pair])\n",
+                  "    texts = [t for pair in pairs for t in pair]\n"
+                  "    p = predict_positive(texts) - grading.toy_models.healthy()(texts) + 0.5\n")),
+    ("invariance_test", "wrong", "returns the variants only",
+     _INV.replace("return [pair for pair, a, b", "return [pair[1] for pair, a, b")),
+    ("invariance_test", "wrong", "pairs from behaviour.generate",
+     "from sentiment_lib import behaviour\n"
+     "def invariance_test(predict_positive, tolerance=0.1):\n    data = behaviour.load_suites()\n"
+     "    suite = next(s for s in data['suites'] if s.get('swap') == 'name')\n"
+     "    pairs = [(c.text, c.variant) for c in behaviour.generate(suite, data['vocabulary'], n=30)]\n"
+     "    p = predict_positive([t for pair in pairs for t in pair])\n"
+     "    return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(b - a) > tolerance]"),
+    ("invariance_test", "right", "typos in sentiment words, its own swap",
+     "def invariance_test(predict_positive, tolerance=0.1):\n"
+     "    def typo(word):\n        for i in range(1, len(word) - 1):\n            if word[i] != word[i + 1]:\n"
+     "                return word[:i] + word[i + 1] + word[i] + word[i + 2:]\n        return word\n"
+     "    pairs = [(f'The {noun} was {adj}.', f'The {noun} was {typo(adj)}.')\n"
+     "             for noun in vocabulary['noun'] for adj in vocabulary['pos_adj'][:3] + vocabulary['neg_adj'][:3]]\n"
+     "    p = predict_positive([t for pair in pairs for t in pair])\n"
+     "    return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(b - a) > tolerance]"),
+    ("invariance_test", "right", "film titles, two calls, lists as pairs",
+     "def invariance_test(predict_positive, tolerance=0.1):\n    titles = vocabulary['title']\n    texts, variants = [], []\n"
+     "    for i, title in enumerate(titles):\n        for adj in vocabulary['pos_adj'][:2] + vocabulary['neg_adj'][:2]:\n"
+     "            texts.append(f'I watched {title} last night and it was {adj}.')\n"
+     "            variants.append(f'I watched {titles[(i + 3) % len(titles)]} last night and it was {adj}.')\n"
+     "    before, after = predict_positive(texts), predict_positive(variants)\n"
+     "    return [[t, v] for t, v, a, b in zip(texts, variants, before, after) if abs(a - b) > tolerance]"),
+    ("invariance_test", "right", "numbers, one pair per call, a tuple",
+     "def invariance_test(predict_positive, tolerance=0.1):\n    moved = []\n"
+     "    for n1, n2 in zip(vocabulary['number'], vocabulary['number'][1:]):\n"
+     "        for adj in ['clever', 'dull', 'moving', 'tedious', 'funny']:\n"
+     "            text, variant = f'After {n1} minutes I knew it was {adj}.', f'After {n2} minutes I knew it was {adj}.'\n"
+     "            a, b = predict_positive([text, variant])\n"
+     "            if abs(a - b) > tolerance:\n                moved.append((text, variant))\n    return tuple(moved)"),
 ]
