@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     setup_env(args)
 
-    from sentiment_lib.modeling import encoder_pooling, resolve_model
+    from sentiment_lib.checkpoints import model_label
+    from sentiment_lib.modeling import encoder_pooling
     from sentiment_lib.training import fine_tune, learning_curve, make_config
 
     model = resolve_model_name(args)
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> dict:
     _, curve = learning_curve(result.log_history)
     results = {
         "pooling": other,
-        "model_source": "/".join(str(resolve_model(config.model)).replace("\\", "/").split("/")[-2:]),
+        "model_source": model_label(config.model),
         "config": {k: v for k, v in asdict(config).items() if k not in NOT_COMPARED},
         "not_compared": list(NOT_COMPARED),
         "validation": result.metrics["validation"],

