@@ -307,7 +307,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True,
         Show progress bars.
     score_test : bool, default=True
         Score the kept model on the test split once training is over. ``False`` leaves the test
-        reviews untouched (``metrics["test"]`` is ``None``): the book scores them in chapter 4.
+        reviews untouched (``metrics["test"]`` is ``None``), e.g. for a run whose test set is scored elsewhere.
 
     Returns
     -------
@@ -486,8 +486,8 @@ def train_or_load(config: TrainConfig, *, progress: bool = True, score_test: boo
     """Reuse the model in ``config.output_dir`` if it was trained with the same settings, else train it.
 
     Chapters 4–6 of the book call this so that the model fine-tuned in chapter 3
-    is trained once and then shared. Chapter 3 passes ``score_test=False`` (see
-    :func:`fine_tune`): the result then carries no test metrics, trained or reused. A run that was interrupted (a ``.partial``
+    is trained once and then shared. With ``score_test=False`` (see :func:`fine_tune`) the result
+    carries no test metrics, trained or reused. A run that was interrupted (a ``.partial``
     directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
     book build) is resumed from its last checkpoint instead of failing.
 
