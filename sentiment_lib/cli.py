@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Under ``torchrun``/``accelerate launch`` every process exits with the same status, and an
     error that all of them hit is printed by one of them only.
     """
-    from .runs import first_to_report
+    from .runs import first_to_report, main_had_time_to_report
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -297,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_arguments(parser, args)
         return COMMANDS[args.command](args)
     except SentimentLibError as err:
-        if first_to_report("error"):
+        if first_to_report("error") or main_had_time_to_report():
             print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -144,6 +144,29 @@ def first_to_report(what: str = "error") -> bool:
         return is_main_process()
 
 
+def main_had_time_to_report(seconds: float = 10.0) -> bool:
+    """In a process other than the main one, before the processes have joined: wait for the main one.
+
+    Every process of a launch that fails its argument checks raises the same error, before there
+    is a process group to agree on who prints it; the main process does (:func:`first_to_report`).
+    The launcher stops all processes as soon as one exits, so a process that exited at once could
+    have the main one stopped before it printed anything. This waits ``seconds`` (the launcher
+    normally stops this process meanwhile) and returns True if it is still running: then the main
+    process did not report, and this one should. Elsewhere it returns False at once.
+
+    Examples
+    --------
+    >>> main_had_time_to_report() if world_size() == 1 else False
+    False
+    """
+    if world_size() <= 1 or is_main_process() or _distributed():
+        return False
+    import time
+
+    time.sleep(seconds)
+    return True
+
+
 # --------------------------------------------------------------------------------------
 # The run directories
 # --------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ data; the test set is scored once, at the end. This test reads every code cell o
 *choice* is made on *test-derived* data.
 
 * **Test-derived** ("tainted"): an expression that mentions a name or string containing
-  ``test`` (``splits["test"]``, ``y_test``, ``test_accuracy``), or calls a function that
+  ``test`` (``splits["test"]``, ``y_test``, ``test_accuracy``; not ``test_size`` or a behavioural
+  test such as ``invariance_test``), or calls a function that
   scores on the test split (``compare_models``, ``evaluate_tfidf``, ``evaluate_classifier``);
   and, transitively, every variable assigned from a tainted expression.
 * **A choice**: ``idxmax``/``idxmin``/``nlargest``/``nsmallest``/``sort_values``, ``max``,
@@ -33,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_WORD = re.compile(r"(^|_)test($|_)", re.IGNORECASE)
 #: ... but not a size or a count of it: test_size, n_test, test_samples
 NOT_DATA = re.compile(r"(^n_test$)|(^test_(size|samples|count)$)|(_size$)", re.IGNORECASE)
+#: ... nor a behavioural test of chapter 5 and exercise 5 (CheckList's MFT, INV, DIR): a test of the model,
+#: not the test split (minimum_functionality_test, invariance_test, check_invariance_test_is_complete)
+BEHAVIOURAL_TEST = re.compile(r"(functionality|invariance|directional)_test", re.IGNORECASE)
 VALIDATION_WORD = re.compile(r"validation|\bval_|_val\b|\bval\b", re.IGNORECASE)
 SCORES_ON_TEST = {"compare_models", "evaluate_tfidf", "evaluate_classifier"}
 SELECT_METHODS = {"idxmax", "idxmin", "nlargest", "nsmallest", "sort_values"}
@@ -50,7 +54,7 @@ def _name(node: ast.AST) -> str | None:
 
 
 def _is_test_word(text: str) -> bool:
-    return bool(TEST_WORD.search(text)) and not NOT_DATA.search(text)
+    return bool(TEST_WORD.search(text)) and not NOT_DATA.search(text) and not BEHAVIOURAL_TEST.search(text)
 
 
 def _mentions_test(node: ast.AST, tainted: set[str]) -> bool:
@@ -186,3 +190,9 @@ def test_the_check_catches_choices_on_test_data(code):
 @pytest.mark.parametrize("code", ALLOWED)
 def test_the_check_allows_validation_choices_and_plain_scoring(code):
     assert choices_on_test(code) == [], code
+
+
+def test_a_behavioural_test_is_not_test_data():
+    """Exercise 5's MFT and INV are tests *of the model*: their names taint nothing, the test split still does."""
+    assert choices_on_test("f = get_function(globals(), 'invariance_test')\ni = f(1)\nx = sorted(i, key=len)") == []
+    assert choices_on_test("f = splits['test']\ni = f(1)\nx = sorted(i, key=len)") == [(3, "sorted(i, key=len)")]
