@@ -293,7 +293,7 @@ class TrainResult:
     log_history: list[dict[str, Any]]
 
 
-def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True, score_test: bool = True) -> TrainResult:
+def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True) -> TrainResult:
     """Fine-tune a pretrained encoder on IMDB and save a reloadable model directory.
 
     Parameters
@@ -305,9 +305,6 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True,
         (they still get tokenized here).
     progress : bool, default=True
         Show progress bars.
-    score_test : bool, default=True
-        Score the kept model on the test split once training is over. ``False`` leaves the test
-        reviews untouched (``metrics["test"]`` is ``None``), e.g. for a run whose test set is scored elsewhere.
 
     Returns
     -------
@@ -362,7 +359,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True,
     settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
     metrics = {
         "validation": best_evaluation(trainer),
-        "test": _score_test(trainer, tokenizer, splits, config, precision, progress) if score_test and is_main_process() else None,
+        "test": _score_test(trainer, tokenizer, splits, config, precision, progress) if is_main_process() else None,
         "train_seconds": round(train_seconds, 2),
         "train_samples": len(splits["train"]),
         "validation_samples": len(splits["validation"]),
@@ -482,12 +479,11 @@ def best_evaluation(trainer: Any) -> dict[str, float]:
     return {k.removeprefix("eval_"): v for k, v in entry.items() if k.removeprefix("eval_") in keep}
 
 
-def train_or_load(config: TrainConfig, *, progress: bool = True, score_test: bool = True) -> TrainResult:
+def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     """Reuse the model in ``config.output_dir`` if it was trained with the same settings, else train it.
 
     Chapters 4–6 of the book call this so that the model fine-tuned in chapter 3
-    is trained once and then shared. With ``score_test=False`` (see :func:`fine_tune`) the result
-    carries no test metrics, trained or reused. A run that was interrupted (a ``.partial``
+    is trained once and then shared. A run that was interrupted (a ``.partial``
     directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
     book build) is resumed from its last checkpoint instead of failing.
 
@@ -505,16 +501,15 @@ def train_or_load(config: TrainConfig, *, progress: bool = True, score_test: boo
         wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
         if all(saved.get(k) == v for k, v in wanted.items()):
             history = output / "log_history.json"
-            metrics = read_json(saved_metrics)
             return TrainResult(
                 output_dir=str(output),
-                metrics=metrics if score_test else {**metrics, "test": None},   # score_test=False: no test results, ever
+                metrics=read_json(saved_metrics),
                 log_history=read_json(history) if history.is_file() else [],
             )
         config = TrainConfig(**{**asdict(config), "overwrite": True})
     if staging_dir(output).is_dir():
         config = TrainConfig(**{**asdict(config), "resume": True})
-    return fine_tune(config, progress=progress, score_test=score_test)
+    return fine_tune(config, progress=progress)
 
 
 def learning_curve(log_history: list[dict[str, Any]]) -> Any:

@@ -146,23 +146,3 @@ def test_resume_without_an_interrupted_run_is_a_clear_error(tmp_path, tiny_model
     config = make_config(model=tiny_model, output_dir=str(tmp_path / "x"), resume=True)
     with pytest.raises(SentimentLibError, match="Nothing to resume"):
         fine_tune(config, splits=small_splits, progress=False)
-
-
-def test_score_test_false_never_predicts_the_test_reviews(tmp_path, small_splits, tiny_model, monkeypatch):
-    """The book's chapter 3 keeps the test reviews untouched until chapter 4: no prediction reads them."""
-    from sentiment_lib.inference import SentimentClassifier
-
-    test_texts = set(small_splits["test"]["text"])
-    seen = []
-    original = SentimentClassifier.predict_proba
-
-    def spy(self, texts, *args, **kwargs):
-        seen.extend(texts)
-        return original(self, texts, *args, **kwargs)
-
-    monkeypatch.setattr(SentimentClassifier, "predict_proba", spy)
-    config = make_config(model=tiny_model, output_dir=str(tmp_path / "m"), max_length=32, epochs=1, batch_size=32)
-    result = fine_tune(config, splits=small_splits, progress=False, score_test=False)
-    assert result.metrics["test"] is None and json.loads(Path(result.output_dir, "metrics.json").read_text())["test"] is None
-    assert not test_texts & set(seen)
-    assert result.metrics["validation"]["accuracy"] >= 0   # validation is still scored
