@@ -21,6 +21,9 @@ export HF_DATASETS_OFFLINE ?= 1
 endif
 export TOKENIZERS_PARALLELISM ?= false
 export MPLBACKEND ?= Agg
+# Python writes the bytecode of each module it imports (the book's packages are installed with
+# --no-compile: byte-compiling every installed file took over a minute, most of it never imported).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup setup-book book test test-fast clean repository-url hub
 
@@ -32,8 +35,8 @@ setup-book: $(VENV)/.installed-book
 $(VENV)/.installed-book: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-deps torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX)  # its small pure-Python dependencies come from PyPI next
-	$(BIN)/python -m pip install --quiet -e ".[book]"
+	$(BIN)/python -m pip install --quiet --no-compile --retries 2 --no-deps torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX)  # its small pure-Python dependencies come from PyPI next
+	$(BIN)/python -m pip install --quiet --no-compile -e ".[book]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 

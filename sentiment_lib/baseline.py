@@ -102,17 +102,28 @@ def evaluate_tfidf(
 def evaluate_classifier(
     name: str, classifier: Any, test_texts: Sequence[str], test_labels: Sequence[int], *, train_seconds: float = 0.0,
     validation: tuple[Sequence[str], Sequence[int]] | None = None, predictions: dict[str, Any] | None = None,
+    reuse: bool = False, timed: int = 64,
 ) -> dict[str, Any]:
-    """Score a :class:`~sentiment_lib.inference.SentimentClassifier`; returns a comparison row (see :func:`evaluate_tfidf`)."""
+    """Score a :class:`~sentiment_lib.inference.SentimentClassifier`; returns a comparison row (see :func:`evaluate_tfidf`).
+
+    ``reuse=True`` reads the probabilities its model directory stores for these texts
+    (``predict_proba(reuse=True)``) and times a fresh prediction of the first ``timed`` test
+    texts for the speed column; otherwise the whole prediction is timed.
+    """
     import numpy as np
 
-    probs, per_second = _timed_predict(classifier.predict_proba, test_texts)
+    if reuse and classifier.source is not None:
+        probs = classifier.predict_proba(list(test_texts), reuse=True)
+        _, per_second = _timed_predict(classifier.predict_proba, list(test_texts)[:timed])
+    else:
+        probs, per_second = _timed_predict(classifier.predict_proba, test_texts)
     result = compute_metrics(test_labels, probs.argmax(-1), probs[:, 1])
     if predictions is not None:
         predictions[name] = probs.argmax(-1)
     row = comparison_row(name, result, train_seconds, per_second)
     if validation is not None:
-        row["validation_accuracy"] = float((classifier.predict_proba(list(validation[0])).argmax(-1) == np.asarray(validation[1])).mean())
+        val_probs = classifier.predict_proba(list(validation[0]), reuse=reuse)
+        row["validation_accuracy"] = float((val_probs.argmax(-1) == np.asarray(validation[1])).mean())
     return row
 
 
@@ -148,6 +159,7 @@ def compare_models(
     tfidf_ngrams: Sequence[tuple[int, int]] = ((1, 1), (1, 2)),
     max_length: int = 256,
     predictions: dict[str, Any] | None = None,
+    reuse: bool = False,
 ) -> pd.DataFrame:
     """The comparison table: untrained head, TF-IDF baselines, and the fine-tuned model.
 
@@ -157,7 +169,9 @@ def compare_models(
     holds its ``validation_accuracy``: choose between models with that column,
     never with the test columns. ``predictions``, if given, receives each
     model's test predictions by name (for McNemar's test,
-    :func:`~sentiment_lib.evaluation.compare_paired`).
+    :func:`~sentiment_lib.evaluation.compare_paired`). ``reuse=True`` reads the
+    fine-tuned model's probabilities stored in its directory where there are some for
+    these exact reviews (``predict_proba(reuse=True)``; the speed column then times 64 of them).
 
     Examples
     --------
@@ -187,7 +201,7 @@ def compare_models(
         rows.append(evaluate_tfidf(splits["train"]["text"], splits["train"]["label"], texts, labels, ngram_range=ngrams, **kw))
     if fine_tuned is not None:
         train_seconds = load_metrics(fine_tuned_dir).get("train_seconds", 0.0)
-        rows.append(evaluate_classifier("fine-tuned", fine_tuned, texts, labels, train_seconds=train_seconds, **kw))
+        rows.append(evaluate_classifier("fine-tuned", fine_tuned, texts, labels, train_seconds=train_seconds, reuse=reuse, **kw))
     return pd.DataFrame(rows).set_index("model")
 
 

@@ -193,6 +193,7 @@ class SentimentClassifier:
     """
 
     backend = "torch"
+    source: str | None = None  # the model directory it was loaded from (from_pretrained), where reuse=True stores
 
     def __init__(
         self,
@@ -254,7 +255,7 @@ class SentimentClassifier:
 
             model = quantize_int8(model)
             device, precision = "cpu", "fp32"  # int8 layers do not autocast
-        return cls(
+        clf = cls(
             model,
             tokenizer,
             max_length=max_length or settings.get("max_length"),
@@ -262,13 +263,44 @@ class SentimentClassifier:
             device=device,
             precision=precision,
         )
+        clf.source = str(path) if not quantize and os.path.isdir(path) else None
+        return clf
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        """Class probabilities, shape ``(n, 2)``, in the order of ``texts``."""
-        import torch
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False,
+                      reuse: bool = False) -> np.ndarray:
+        """Class probabilities, shape ``(n, 2)``, in the order of ``texts``.
 
+        ``reuse=True`` (a classifier loaded from a model directory): return the probabilities
+        stored in that directory for exactly these texts, weights and settings, if any; else
+        compute them and store them there. :func:`~sentiment_lib.training.fine_tune` stores its
+        test split's, so scoring the same test reviews again costs nothing. Leave it off when
+        timing predictions.
+
+        Examples
+        --------
+        >>> clf = SentimentClassifier.from_pretrained("runs/quick")          # doctest: +SKIP
+        >>> clf.predict_proba(["Loved it.", "Dull."]).round(2)                # doctest: +SKIP
+        array([[0.03, 0.97],
+               [0.95, 0.05]], dtype=float32)
+        """
         texts = check_texts(texts)
         BATCH_SIZE.check("batch_size", batch_size)
+        store = self.source if reuse and self.backend == "torch" else None
+        key = predictions_key(store, texts, self.settings()) if store is not None else None
+        if key is not None and (stored := read_predictions(store, key, len(texts))) is not None:
+            return stored
+        probs = self._predict_proba(texts, batch_size, progress)
+        if key is not None:
+            write_predictions(store, key, probs)
+        return probs
+
+    def settings(self) -> dict[str, Any]:
+        """What, besides the weights and the texts, decides the probabilities (the key of stored predictions)."""
+        return {"max_length": self.max_length, "strategy": self.strategy, "precision": self.precision,
+                "device": str(self.device).split(":")[0], "backend": self.backend}
+
+    def _predict_proba(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        """Computed probabilities: length-sorted batches, longest first."""
         lengths = [len(t) for t in texts]
         order = np.argsort(lengths, kind="stable")[::-1]  # longest first: memory peaks early
         probs = np.zeros((len(texts), len(self.id2label)), dtype=np.float32)
@@ -340,6 +372,57 @@ class SentimentClassifier:
 
 
 BACKENDS = ("torch", "onnx")
+PREDICTIONS_DIR = "predictions"  # inside a model directory: stored probabilities (predict_proba(reuse=True))
+
+
+def predictions_key(model_dir: str | os.PathLike, texts: Sequence[str], settings: dict[str, Any]) -> str | None:
+    """The name under which ``model_dir`` stores the probabilities of ``texts`` (None: no weights file).
+
+    A SHA-256 of the weights file, the settings and the texts: other weights (a model retrained
+    into the same folder), another ``max_length`` or one changed review give another key.
+
+    Examples
+    --------
+    >>> predictions_key("/nonexistent", ["a"], {}) is None
+    True
+    """
+    import hashlib
+    import json
+    from pathlib import Path
+
+    weights = Path(model_dir) / "model.safetensors"
+    if not weights.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(weights, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    for text in texts:
+        digest.update(b"\0" + text.encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def read_predictions(model_dir: str | os.PathLike, key: str, n: int) -> np.ndarray | None:
+    """The probabilities stored under ``key`` in ``model_dir``, or None when there are none (or they do not fit)."""
+    path = os.path.join(model_dir, PREDICTIONS_DIR, f"{key}.npy")
+    try:
+        probs = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return probs if probs.ndim == 2 and len(probs) == n else None
+
+
+def write_predictions(model_dir: str | os.PathLike, key: str, probs: np.ndarray) -> None:
+    """Store ``probs`` under ``key`` in ``model_dir`` (atomically); a read-only model directory stores nothing."""
+    folder = os.path.join(model_dir, PREDICTIONS_DIR)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        partial = os.path.join(folder, f".{key}.{os.getpid()}.npy")
+        np.save(partial, probs, allow_pickle=False)
+        os.replace(partial, os.path.join(folder, f"{key}.npy"))
+    except OSError:
+        pass
 
 
 class OnnxSentimentClassifier(SentimentClassifier):

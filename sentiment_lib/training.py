@@ -359,7 +359,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
     metrics = {
         "validation": best_evaluation(trainer),
-        "test": _score_test(trainer, tokenizer, splits, config, precision, progress) if is_main_process() else None,
+        "test": _score_test(trainer, tokenizer, splits, config, precision, progress, model_dir) if is_main_process() else None,
         "train_seconds": round(train_seconds, 2),
         "train_samples": len(splits["train"]),
         "validation_samples": len(splits["validation"]),
@@ -376,15 +376,23 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
 
 
-def _score_test(trainer: Any, tokenizer: Any, splits: Any, config: TrainConfig, precision: str, progress: bool) -> dict | None:
-    """The kept model's metrics on the whole test split (scored once, after every choice), or None without one."""
+def _score_test(trainer: Any, tokenizer: Any, splits: Any, config: TrainConfig, precision: str, progress: bool,
+                model_dir: Path) -> dict | None:
+    """The kept model's metrics on the whole test split (scored once, after every choice), or None without one.
+
+    The probabilities are stored in ``model_dir`` (the saved kept model), so that
+    ``SentimentClassifier.from_pretrained(...).predict_proba(test, reuse=True)`` reads them.
+    """
     from .evaluation import compute_metrics
-    from .inference import SentimentClassifier
+    from .inference import SentimentClassifier, predictions_key, write_predictions
 
     if "test" not in splits or not len(splits["test"]):
         return None
+    texts = list(splits["test"]["text"])
     clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation, precision=precision)
-    probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress)
+    probs = clf.predict_proba(texts, batch_size=config.eval_batch_size, progress=progress)
+    if (key := predictions_key(model_dir, texts, clf.settings())) is not None:
+        write_predictions(model_dir, key, probs)
     return compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
 
 

@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,9 @@ def test_comparison_table_scores_every_model_on_the_same_reviews(splits, tiny_mo
     assert table.loc["fine-tuned", "train_seconds"] == run.metrics["train_seconds"]
     ax = plot_comparison(table)
     assert len(ax.patches) == 2 * len(table)
+    for _ in range(2):  # reuse: the first call computes and stores the fine-tuned model's probabilities, the second reads them
+        reused = compare_models(splits, fine_tuned_dir=run.output_dir, tfidf_ngrams=(), reuse=True)
+        for column in ("accuracy", "f1", "validation_accuracy"):
+            assert reused.loc["fine-tuned", column] == pytest.approx(table.loc["fine-tuned", column])
+        assert reused.loc["fine-tuned", "predictions_per_second"] > 0
+    assert len(list((Path(run.output_dir) / "predictions").glob("*.npy"))) == 1 + 2  # fine_tune's test, then test and validation

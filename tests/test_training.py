@@ -1,12 +1,15 @@
 """sentiment_lib.training: the hand-written loop and fine_tune with the tiny model."""
 
 import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from sentiment_lib.errors import SentimentLibError
+from sentiment_lib.inference import SentimentClassifier
 from sentiment_lib.modeling import build_model
 from sentiment_lib.tokenization import load_tokenizer, tokenize_dataset
 from sentiment_lib.training import (
@@ -117,6 +120,34 @@ def test_fine_tune_writes_a_reloadable_model(tiny_run):
     assert metrics["global_step"] == 8  # 64 reviews / 16 per batch × 2 epochs
     saved = json.loads((out / "training_config.json").read_text())
     assert saved["max_length"] == 64 and saved["truncation"] == PROFILES["quick"]["truncation"]
+
+
+def test_fine_tune_stores_its_test_probabilities_and_reuse_reads_only_an_exact_match(tiny_run, small_splits, tmp_path, tiny_model):
+    _, result = tiny_run
+    model_dir = tmp_path / "model"
+    shutil.copytree(result.output_dir, model_dir)
+    stored = list((model_dir / "predictions").glob("*.npy"))
+    assert len(stored) == 1  # the test split's, written by fine_tune
+    clf = SentimentClassifier.from_pretrained(model_dir, device="cpu")
+    texts = list(small_splits["test"]["text"])
+    fresh = clf.predict_proba(texts)
+    assert np.allclose(clf.predict_proba(texts, reuse=True), fresh, atol=1e-5)
+    assert np.allclose(np.load(stored[0]), fresh, atol=1e-5)
+
+    np.save(stored[0], np.full_like(fresh, 0.25))  # a marker: reuse returns what is stored, it does not compute
+    assert (clf.predict_proba(texts, reuse=True) == 0.25).all()
+    assert not (clf.predict_proba(texts[:-1] + [texts[-1] + "!"], reuse=True) == 0.25).any()  # one review changed
+    assert not (clf.predict_proba(texts) == 0.25).any()  # reuse is opt-in
+    clf.max_length = 32
+    assert not (clf.predict_proba(texts, reuse=True) == 0.25).any()  # other settings
+    clf.max_length = 64
+    build_model(tiny_model, seed=1).save_pretrained(model_dir)  # other weights in the same folder
+    again = SentimentClassifier.from_pretrained(model_dir, device="cpu")
+    assert not (again.predict_proba(texts, reuse=True) == 0.25).any()
+    in_memory = SentimentClassifier(build_model(tiny_model, seed=0), load_tokenizer(tiny_model), max_length=64, device="cpu")
+    before = sorted((model_dir / "predictions").iterdir())
+    in_memory.predict_proba(texts, reuse=True)  # no model directory: computed, nothing stored anywhere
+    assert sorted((model_dir / "predictions").iterdir()) == before
 
 
 def test_learning_curve_has_one_evaluation_per_epoch(tiny_run):
