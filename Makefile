@@ -25,7 +25,7 @@ export MPLBACKEND ?= Agg
 # --no-compile: byte-compiling every installed file took over a minute, most of it never imported).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup setup-book book test test-fast clean repository-url hub
+.PHONY: setup setup-book book demo-js test test-fast clean repository-url hub
 
 # Two stages: what the book needs (the library, the offline encoder, Jupyter Book), then everything
 # the tests, the grading tool and the hub need. `make book` installs only the first (a minute less).
@@ -38,6 +38,7 @@ $(VENV)/.installed-book: pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-compile --retries 2 --no-deps torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX)  # its small pure-Python dependencies come from PyPI next
 	$(BIN)/python -m pip install --quiet --no-compile -e ".[book]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python scripts/warm_bytecode.py  # the bytecode of what the book imports, two processes at once
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-book
@@ -45,11 +46,15 @@ $(VENV)/.installed: $(VENV)/.installed-book
 	touch $@
 
 # npm ci: the JavaScript that chapter 5's in-browser demo runs (package-lock.json pins it); without npm
-# the book still builds and the demo's box says how to run the model in Python instead.
-book: setup-book
+# the book still builds and the demo's box says how to run the model in Python instead. It downloads
+# while pip installs (make -j2).
+book:
+	@$(MAKE) --no-print-directory -j2 setup-book demo-js
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+demo-js:
 	@if command -v npm >/dev/null && [ ! -f node_modules/@huggingface/transformers/dist/transformers.min.js ]; then \
 		npm ci --ignore-scripts --no-audit --no-fund; fi
-	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: setup
 	$(BIN)/python -m pytest --durations=25

@@ -165,9 +165,9 @@ def compare_models(
 
     Every model is scored on ``splits["test"]``; the TF-IDF models train on
     ``splits["train"]``. ``pretrained`` defaults to the model the fine-tuned
-    one started from. When ``splits`` has a ``validation`` split, every row also
-    holds its ``validation_accuracy``: choose between models with that column,
-    never with the test columns. ``predictions``, if given, receives each
+    one started from. When ``splits`` has a ``validation`` split, every row but the
+    untrained head's (never a candidate) also holds its ``validation_accuracy``:
+    choose between models with that column, never with the test columns. ``predictions``, if given, receives each
     model's test predictions by name (for McNemar's test,
     :func:`~sentiment_lib.evaluation.compare_paired`). ``reuse=True`` reads the
     fine-tuned model's probabilities stored in its directory where there are some for
@@ -196,7 +196,8 @@ def compare_models(
             pretrained = read_json(settings_file).get("model_source")
         max_length = fine_tuned.max_length
     untrained = untrained_classifier(pretrained, max_length=max_length)
-    rows.append(evaluate_classifier("pretrained, untrained head", untrained, texts, labels, **kw))
+    # never a candidate (its head is random), so it is not scored on validation: one pass fewer
+    rows.append(evaluate_classifier("pretrained, untrained head", untrained, texts, labels, predictions=predictions))
     for ngrams in tfidf_ngrams:
         rows.append(evaluate_tfidf(splits["train"]["text"], splits["train"]["label"], texts, labels, ngram_range=ngrams, **kw))
     if fine_tuned is not None:
