@@ -386,15 +386,13 @@ def _score_test(trainer: Any, tokenizer: Any, splits: Any, config: TrainConfig, 
     ``SentimentClassifier.from_pretrained(...).predict_proba(test, reuse=True)`` reads them.
     """
     from .evaluation import compute_metrics
-    from .inference import SentimentClassifier, predictions_key, write_predictions
+    from .inference import SentimentClassifier
 
     if "test" not in splits or not len(splits["test"]):
         return None
-    texts = list(splits["test"]["text"])
     clf = SentimentClassifier(trainer.model, tokenizer, max_length=config.max_length, strategy=config.truncation, precision=precision)
-    probs = clf.predict_proba(texts, batch_size=config.eval_batch_size, progress=progress)
-    if (key := predictions_key(model_dir, texts, clf.settings())) is not None:
-        write_predictions(model_dir, key, probs)
+    clf.source = str(model_dir)  # the saved kept model: reuse=True computes and stores there
+    probs = clf.predict_proba(splits["test"]["text"], batch_size=config.eval_batch_size, progress=progress, reuse=True)
     return compute_metrics(splits["test"]["label"], probs.argmax(-1), probs[:, 1]).to_dict()
 
 
