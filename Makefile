@@ -48,9 +48,11 @@ $(VENV)/.installed: $(VENV)/.installed-book
 # npm ci: the JavaScript that chapter 5's in-browser demo runs (package-lock.json pins it); without npm
 # the book still builds and the demo's box says how to run the model in Python instead. It downloads
 # while pip installs (make -j2).
+# scripts/build_book.py: jupyter-book build . -W -n --keep-going, with the book's model training in a
+# second process from the start (the tests and the published site build the book the same way).
 book:
 	@$(MAKE) --no-print-directory -j2 setup-book demo-js
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python scripts/build_book.py
 
 demo-js:
 	@if command -v npm >/dev/null && [ ! -f node_modules/@huggingface/transformers/dist/transformers.min.js ]; then \

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from sentiment_lib.hardware import cpu_flags  # the library's reading of /proc/cpuinfo
+from sentiment_lib.hardware import cpu_flags, load_average  # the library's reading of the machine
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -124,10 +124,6 @@ def machine_info(model: str | None = None) -> dict[str, Any]:
     if model is not None:
         info["model"] = model
     return info
-
-
-def load_average() -> list[float] | None:
-    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

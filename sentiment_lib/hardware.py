@@ -8,6 +8,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import SentimentLibError
@@ -35,6 +36,20 @@ def cpu_flags() -> set[str]:
         return set()
     line = next((l for l in text.splitlines() if l.startswith(("flags", "Features"))), "")
     return set(line.partition(":")[2].split())
+
+
+def load_average() -> list[float] | None:
+    """The machine's load averages over 1, 5 and 15 minutes (``None`` where the OS has none, e.g. Windows).
+
+    A timing taken while the load exceeds the number of cores was shared with other work.
+
+    Examples
+    --------
+    >>> load = load_average()
+    >>> load is None or len(load) == 3
+    True
+    """
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def cpu_has_native_bf16() -> bool:

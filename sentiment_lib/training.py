@@ -325,7 +325,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     from . import __version__
     from .data import prepare_splits
     from .evaluation import trainer_metrics
-    from .hardware import resolve_precision
+    from .hardware import load_average, resolve_precision
     from .modeling import build_model
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
@@ -355,6 +355,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         compute_metrics=trainer_metrics,
     )
     train_seconds = _train(trainer, latest_checkpoint(staging) if config.resume else None)
+    load = load_average()  # above the cores: the training shared the CPU (train_seconds is then longer)
 
     model_dir = staging / "model"
     trainer.save_model(str(model_dir))  # model + tokenizer (processing_class); only the main process writes
@@ -371,6 +372,8 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         "device": str(trainer.args.device),
         "precision": precision,
         "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "load_average": load,
         "processes": world_size(),
     }
     files = {"training_config.json": settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
@@ -495,13 +498,37 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
     book build) is resumed from its last checkpoint instead of failing.
 
+    One process at a time: a lock file beside ``output_dir`` (``<output_dir>.lock``)
+    makes a second caller wait for the first to finish and then load its model,
+    so ``make book`` can start the training beside the first chapters
+    (``scripts/build_book.py``) and chapter 3 picks the model up when it is ready.
+
     Examples
     --------
     >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
     """
-    from .checkpoints import read_json, restore_interrupted_publish
+    import sys
+
+    from filelock import FileLock, Timeout
 
     output = Path(config.output_dir).expanduser()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(output.with_name(output.name + ".lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"Another process is training the model in {output} (make book starts it beside the first chapters); "
+              "waiting for it to finish, then loading it ...", file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        return _train_or_load_unlocked(config, output, progress=progress)
+    finally:
+        lock.release()
+
+
+def _train_or_load_unlocked(config: TrainConfig, output: Path, *, progress: bool) -> TrainResult:
+    from .checkpoints import read_json, restore_interrupted_publish
+
     restore_interrupted_publish(output)
     saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
     if saved_config.is_file() and saved_metrics.is_file():

@@ -173,6 +173,26 @@ def test_train_or_load_reuses_a_matching_model(tiny_run):
     assert again.metrics == result.metrics and again.log_history == result.log_history
 
 
+def test_train_or_load_waits_for_the_process_training_the_same_model(tiny_run, capfd):
+    """`make book` trains the book's model beside the first chapters; chapter 3 must wait, then load it."""
+    import threading
+
+    from filelock import FileLock
+
+    config, result = tiny_run
+    other = FileLock(result.output_dir + ".lock")  # another process training into the same folder
+    other.acquire()
+    loaded = []
+    waiter = threading.Thread(target=lambda: loaded.append(train_or_load(config, progress=False)))
+    waiter.start()
+    waiter.join(2.0)
+    assert waiter.is_alive() and not loaded, "train_or_load went on while another process held the model's lock"
+    other.release()
+    waiter.join(120)
+    assert loaded and loaded[0].metrics == result.metrics  # loaded what the other process left, not trained again
+    assert "waiting for it to finish" in capfd.readouterr().err
+
+
 def test_resume_without_an_interrupted_run_is_a_clear_error(tmp_path, tiny_model, small_splits):
     config = make_config(model=tiny_model, output_dir=str(tmp_path / "x"), resume=True)
     with pytest.raises(SentimentLibError, match="Nothing to resume"):
