@@ -48,8 +48,7 @@ $(VENV)/.installed: $(VENV)/.installed-book
 # npm ci: the JavaScript that chapter 5's in-browser demo runs (package-lock.json pins it); without npm
 # the book still builds and the demo's box says how to run the model in Python instead. It downloads
 # while pip installs (make -j2).
-# scripts/build_book.py: jupyter-book build . -W -n --keep-going, with the book's model training in a
-# second process from the start (the tests and the published site build the book the same way).
+# scripts/build_book.py: jupyter-book build . -W -n --keep-going, as the tests and the published site build it
 book:
 	@$(MAKE) --no-print-directory -j2 setup-book demo-js
 	$(BIN)/python scripts/build_book.py

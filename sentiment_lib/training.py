@@ -499,9 +499,9 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     book build) is resumed from its last checkpoint instead of failing.
 
     One process at a time: a lock file beside ``output_dir`` (``<output_dir>.lock``)
-    makes a second caller wait for the first to finish and then load its model,
-    so ``make book`` can start the training beside the first chapters
-    (``scripts/build_book.py``) and chapter 3 picks the model up when it is ready.
+    makes a second caller (a book build and a test run, say, both asking for the
+    book's model) wait for the first to finish and then load its model, instead of
+    both training into the same folder.
 
     Examples
     --------
@@ -517,8 +517,8 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        print(f"Another process is training the model in {output} (make book starts it beside the first chapters); "
-              "waiting for it to finish, then loading it ...", file=sys.stderr, flush=True)
+        print(f"Another process is training the model in {output}; waiting for it to finish, then loading it ...",
+              file=sys.stderr, flush=True)
         lock.acquire()
     try:
         return _train_or_load_unlocked(config, output, progress=progress)

@@ -53,16 +53,29 @@ def small_splits(imdb_dir):
 
 
 @pytest.fixture(scope="session")
-def real_run(tmp_path_factory, imdb_dir):
-    """The real pretrained encoder (offline), fine-tuned once per session on 400 IMDB reviews.
+def real_run(imdb_dir):
+    """The book's model: the real pretrained encoder (offline) fine-tuned with ``PROFILES["book"]``.
 
-    Shared by the integration and export tests (each used to train its own): 400 training, 200
-    validation and 500 test reviews, 2 epochs at 128 tokens. Returns ``(TrainResult, splits)``.
+    Shared by the integration and export tests and by the book build: ``scripts/build_book.py
+    --train`` runs chapter 3's ``train_or_load`` into ``_build/models/book``, so the model is
+    trained once per machine (after `make book`, or once tests/test_book.py has built the book,
+    this only loads it). Returns ``(TrainResult, splits)``; the splits are the book's.
     """
-    from sentiment_lib.data import prepare_splits
-    from sentiment_lib.training import fine_tune, make_config
+    import json
+    import subprocess
+    import sys
 
-    splits = prepare_splits(imdb_dir, train_size=400, validation_size=200, test_size=500, seed=0)
-    config = make_config("quick", model="offline", output_dir=str(tmp_path_factory.mktemp("real") / "model"),
-                         max_length=128, epochs=2, batch_size=16, learning_rate=2e-4)
-    return fine_tune(config, splits=splits, progress=False), splits
+    from sentiment_lib.data import prepare_splits
+    from sentiment_lib.training import TrainResult
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--train"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        pytest.fail(f"training the book's model failed:\n{(done.stdout + done.stderr)[-4000:]}")
+    model = ROOT / "_build" / "models" / "book"
+    config = json.loads((model / "training_config.json").read_text())
+    result = TrainResult(output_dir=str(model), metrics=json.loads((model / "metrics.json").read_text()),
+                         log_history=json.loads((model / "log_history.json").read_text()))
+    splits = prepare_splits(config["data_dir"], train_size=config["train_size"], validation_size=config["validation_size"],
+                            test_size=config["test_size"], clean=config["clean"], seed=config["seed"])
+    return result, splits

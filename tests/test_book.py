@@ -25,6 +25,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")
+build_book = importlib.util.module_from_spec(_spec)  # how `make book`, the tests and the site build the book
+_spec.loader.exec_module(build_book)
 HTML = ROOT / "_build" / "html"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -89,9 +92,6 @@ def test_chapters_3_to_6_share_one_model_configuration():
     assert all(c == configs[0] for c in configs), "the make_config cells of chapters 3-6 differ"
     assert '"_build"' in configs[0] and "train_or_load" in configs[0]
     # scripts/build_book.py trains the model beside the first chapters from this very cell
-    spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")
-    build_book = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_book)
     assert build_book.model_config_cell() == configs[0]
 
 
@@ -139,19 +139,6 @@ def test_train_or_load_recovers_from_an_interrupted_build(tmp_path, imdb_dir):
 # --------------------------------------------------------------------------------------
 
 
-def book_env() -> dict[str, str]:
-    """The environment of `make book`: offline data and model when ../shared/data/imdb exists."""
-    env = dict(os.environ)
-    shared = ROOT.parent / "shared" / "data" / "imdb"
-    if (shared / "train.parquet").is_file():
-        env.setdefault("SENTIMENT_DATA_DIR", str(shared))
-        env.setdefault("SENTIMENT_MODEL", "offline")
-        env.setdefault("HF_HUB_OFFLINE", "1")
-        env.setdefault("HF_DATASETS_OFFLINE", "1")
-    env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    return env
-
-
 #: What chapter 5's in-browser demo needs from node_modules (package-lock.json pins it).
 DEMO_RUNTIME = ROOT / "node_modules" / "@huggingface" / "transformers" / "dist" / "transformers.min.js"
 
@@ -172,7 +159,7 @@ def built_book() -> Path:
     ensure_node_modules()  # as `make book` does: chapter 5's demo copies its JavaScript from node_modules
     command = [sys.executable, str(ROOT / "scripts" / "build_book.py")]  # as `make book` builds it
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=book_env(), capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command, cwd=ROOT, env=build_book.environment(), capture_output=True, text=True, timeout=1800)
     seconds = time.perf_counter() - start
     print(f"book build took {seconds:.0f} s")
     if done.returncode != 0:

@@ -1,8 +1,9 @@
-"""Integration: fine-tune the real pretrained encoder (offline) and check it really learns."""
+"""Integration: the real pretrained encoder (offline) fine-tuned as the book does, and what it learned."""
 
 import pytest
 
 from sentiment_lib.inference import SentimentClassifier
+from sentiment_lib.training import PROFILES
 
 pytestmark = pytest.mark.slow
 
@@ -16,14 +17,14 @@ CLEAR = {
 
 @pytest.fixture(scope="module")
 def run(real_run):
-    return real_run[0]   # tests/conftest.py: the encoder fine-tuned on 400 reviews, once per session
+    return real_run[0]   # tests/conftest.py: the book's model (PROFILES["book"]), trained once per machine
 
 
-def test_real_encoder_learns_sentiment_from_400_reviews(run):
+def test_real_encoder_learns_sentiment_with_the_books_settings(run):
     test = run.metrics["test"]
-    assert test["n"] == 500
-    assert test["accuracy"] >= 0.70, test  # chance is 0.5
-    assert run.metrics["validation"]["accuracy"] >= 0.70
+    assert test["n"] == PROFILES["book"]["test_size"] and run.metrics["train_samples"] == PROFILES["book"]["train_size"]
+    assert test["accuracy"] >= 0.75, test  # chance is 0.5; the book reports about 0.84 at 96 tokens
+    assert run.metrics["validation"]["accuracy"] >= 0.75
 
 
 def test_clearly_worded_sentences(run):
