@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .domains import BATCH_SIZE, COUNT, DATA_DIR, MODEL, SEED, Domain, check_fields, flag_name
 from .errors import SentimentLibError
@@ -498,21 +499,66 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     directory beside ``output_dir``, e.g. after a cell timeout or Ctrl-C during a
     book build) is resumed from its last checkpoint instead of failing.
 
-    One process at a time: a lock file beside ``output_dir`` (``<output_dir>.lock``)
-    makes a second caller (a book build and a test run, say, both asking for the
-    book's model) wait for the first to finish and then load its model, instead of
-    both training into the same folder.
+    One process trains at a time: a lock file beside ``output_dir``
+    (``<output_dir>.lock``) makes a second caller (a book build and a test run, say,
+    both asking for the book's model) wait for the first to finish and then load its
+    model, instead of both training into the same folder. Loading a model that is
+    already there takes no lock, so it also works from a read-only folder.
 
     Examples
     --------
     >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
     """
+    from .checkpoints import restore_interrupted_publish
+
+    output = Path(config.output_dir).expanduser()
+    saved = _saved_run(config, output)
+    if saved is not None:
+        return saved
+    with _training_lock(output):
+        restore_interrupted_publish(output)
+        saved = _saved_run(config, output)  # trained by another process while this one waited
+        if saved is not None:
+            return saved
+        if (output / "training_config.json").is_file():
+            config = TrainConfig(**{**asdict(config), "overwrite": True})  # other settings: train again
+        if staging_dir(output).is_dir():
+            config = TrainConfig(**{**asdict(config), "resume": True})
+        return fine_tune(config, progress=progress)
+
+
+def _saved_run(config: TrainConfig, output: Path) -> TrainResult | None:
+    """The run in ``output`` if it was trained with ``config``'s settings, else None."""
+    from .checkpoints import read_json
+
+    saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
+    if not (saved_config.is_file() and saved_metrics.is_file()):
+        return None
+    saved = read_json(saved_config)
+    wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
+    if any(saved.get(k) != v for k, v in wanted.items()):
+        return None
+    history = output / "log_history.json"
+    return TrainResult(output_dir=str(output), metrics=read_json(saved_metrics),
+                       log_history=read_json(history) if history.is_file() else [])
+
+
+@contextmanager
+def _training_lock(output: Path) -> Iterator[None]:
+    """Hold ``<output>.lock`` while training into ``output``; wait (and say so) while another process holds it."""
     import sys
 
     from filelock import FileLock, Timeout
 
-    output = Path(config.output_dir).expanduser()
-    output.parent.mkdir(parents=True, exist_ok=True)
+    parent = output.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SentimentLibError(f"Cannot create {parent} for the model: {error.strerror or error}.",
+                                hint="Choose an output_dir in a folder you can write to.") from error
+    if not os.access(parent, os.W_OK):
+        raise SentimentLibError(f"Cannot train into {output}: {parent} is not writable.",
+                                hint="Choose an output_dir in a folder you can write to.")
     lock = FileLock(str(output.with_name(output.name + ".lock")))
     try:
         lock.acquire(timeout=0)
@@ -521,30 +567,9 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
               file=sys.stderr, flush=True)
         lock.acquire()
     try:
-        return _train_or_load_unlocked(config, output, progress=progress)
+        yield
     finally:
         lock.release()
-
-
-def _train_or_load_unlocked(config: TrainConfig, output: Path, *, progress: bool) -> TrainResult:
-    from .checkpoints import read_json, restore_interrupted_publish
-
-    restore_interrupted_publish(output)
-    saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
-    if saved_config.is_file() and saved_metrics.is_file():
-        saved = read_json(saved_config)
-        wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
-        if all(saved.get(k) == v for k, v in wanted.items()):
-            history = output / "log_history.json"
-            return TrainResult(
-                output_dir=str(output),
-                metrics=read_json(saved_metrics),
-                log_history=read_json(history) if history.is_file() else [],
-            )
-        config = TrainConfig(**{**asdict(config), "overwrite": True})
-    if staging_dir(output).is_dir():
-        config = TrainConfig(**{**asdict(config), "resume": True})
-    return fine_tune(config, progress=progress)
 
 
 def learning_curve(log_history: list[dict[str, Any]]) -> Any:

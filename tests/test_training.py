@@ -173,24 +173,53 @@ def test_train_or_load_reuses_a_matching_model(tiny_run):
     assert again.metrics == result.metrics and again.log_history == result.log_history
 
 
-def test_train_or_load_waits_for_the_process_training_the_same_model(tiny_run, capfd):
-    """`make book` trains the book's model beside the first chapters; chapter 3 must wait, then load it."""
+def test_train_or_load_waits_for_the_process_training_the_same_model(tiny_run, tmp_path, capfd):
+    """Two processes asking for one model (a book build and the tests): the second waits, then loads it."""
+    import shutil
     import threading
+    from dataclasses import replace
 
     from filelock import FileLock
 
     config, result = tiny_run
-    other = FileLock(result.output_dir + ".lock")  # another process training into the same folder
+    config = replace(config, output_dir=str(tmp_path / "shared"))
+    other = FileLock(str(tmp_path / "shared.lock"))  # another process, training into that folder
     other.acquire()
     loaded = []
     waiter = threading.Thread(target=lambda: loaded.append(train_or_load(config, progress=False)))
     waiter.start()
     waiter.join(2.0)
     assert waiter.is_alive() and not loaded, "train_or_load went on while another process held the model's lock"
-    other.release()
+    shutil.copytree(result.output_dir, tmp_path / "shared")  # the other process publishes its model ...
+    written = (tmp_path / "shared" / "model.safetensors").stat().st_mtime_ns
+    other.release()                                           # ... and lets go
     waiter.join(120)
-    assert loaded and loaded[0].metrics == result.metrics  # loaded what the other process left, not trained again
+    assert loaded and loaded[0].metrics == result.metrics     # loaded what the other process left,
+    assert (tmp_path / "shared" / "model.safetensors").stat().st_mtime_ns == written  # not trained again
     assert "waiting for it to finish" in capfd.readouterr().err
+
+
+def test_train_or_load_reads_a_trained_model_without_writing(tiny_run, tmp_path, monkeypatch):
+    """A model already there loads without the lock: nothing is written beside a read-only model folder."""
+    import shutil
+    from dataclasses import replace
+
+    config, result = tiny_run
+    shutil.copytree(result.output_dir, tmp_path / "ro" / "model")
+    monkeypatch.setattr("filelock.FileLock", None)  # taking the lock would fail loudly
+    again = train_or_load(replace(config, output_dir=str(tmp_path / "ro" / "model")))
+    assert again.metrics == result.metrics and sorted(p.name for p in (tmp_path / "ro").iterdir()) == ["model"]
+
+
+def test_train_or_load_into_an_unwritable_folder_is_a_clear_error(tiny_run, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    config, _ = tiny_run
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr("os.access", lambda path, mode: Path(path) != tmp_path / "ro")  # as for a non-root learner
+    with pytest.raises(SentimentLibError, match="not writable"):
+        train_or_load(replace(config, output_dir=str(tmp_path / "ro" / "model")))
+    assert list((tmp_path / "ro").iterdir()) == []
 
 
 def test_resume_without_an_interrupted_run_is_a_clear_error(tmp_path, tiny_model, small_splits):
