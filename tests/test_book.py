@@ -91,7 +91,7 @@ def test_chapters_3_to_6_share_one_model_configuration():
         configs.append(cells[0])
     assert all(c == configs[0] for c in configs), "the make_config cells of chapters 3-6 differ"
     assert '"_build"' in configs[0] and "train_or_load" in configs[0]
-    # scripts/build_book.py trains the model beside the first chapters from this very cell
+    # scripts/build_book.py --train (the tests' real-encoder run) trains the model from this very cell
     assert build_book.model_config_cell() == configs[0]
 
 
