@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from sentiment_lib.hardware import cpu_flags, load_average  # the library's reading of the machine
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "sentiment_lib" / "results"  # package data: the chapters read them
 
 #: CPU flags that decide which speed-ups can work (bf16 and int8 units, vector width).
 INTERESTING_FLAGS = (

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,7 +47,7 @@ def environment() -> dict[str, str]:
 def model_config_cell(chapter: Path = CHAPTER) -> str:
     """The source of the chapter's one code cell that calls ``make_config`` (the book's model)."""
     cells = ["".join(c["source"]) for c in json.loads(chapter.read_text(encoding="utf-8"))["cells"]
-             if c["cell_type"] == "code" and "make_config(" in "".join(c["source"])]
+             if c["cell_type"] == "code" and re.search(r"^config = make_config\(", "".join(c["source"]), re.M)]
     if len(cells) != 1:
         raise SystemExit(f"{chapter}: expected one code cell calling make_config, found {len(cells)}")
     return cells[0]
@@ -68,7 +69,8 @@ def build(args: list[str]) -> int:
     exe = Path(sys.executable).with_name("jupyter-book")
     command = [str(exe) if exe.is_file() else "jupyter-book", "build", ".", "-W", "-n", "--keep-going", *args]
     start = time.perf_counter()
-    book = subprocess.run(command, cwd=ROOT, env=environment())
+    # The book build: a claim its numbers do not support fails it (sentiment_lib.book.holds); a reader's run only says so.
+    book = subprocess.run(command, cwd=ROOT, env={**environment(), "SENTIMENT_BOOK_BUILD": "1"})
     print(f"book build took {time.perf_counter() - start:.0f} s")
     return book.returncode
 

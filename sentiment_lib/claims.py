@@ -5,23 +5,24 @@ results (better, faster, within noise, converged, "N times", a "yes" or a "no") 
 A sentence that judges a result is either
 
 * **glued**: the judging words come from a verdict function (``evaluation.compare_values``,
-  ``PairedComparison.verdict``, ...) through ``{glue:text}``, so they are whatever the numbers say;
-* **guarded**: a hidden cell after it calls :func:`holds` with the condition the sentence rests on.
-  When a rebuild (another machine, other data) stops supporting it, the build fails and names the
-  sentence and the numbers;
+  ``PairedComparison.verdict``, ...) through a field of a ``say`` sentence, so they are whatever the
+  numbers say;
+* **guarded**: a hidden cell after it calls :func:`sentiment_lib.book.holds` with the condition the
+  sentence rests on. When a rebuild (another machine, other data) stops supporting it, the book build
+  fails and names the sentence and the numbers;
 * **general**: not about this build at all but textbook knowledge (a paper's figure, a definition);
-  :func:`general` says so, with the source.
+  :func:`sentiment_lib.book.general` says so, with the source.
 
 :func:`unsupported_sentences` finds the sentences of a notebook that judge something with none of
-the three; the test suite runs it on every chapter.
+the three; the test suite runs it on every chapter. A code cell that only calls ``say("...")`` is
+read as the markdown it displays (:func:`said`).
 
 Examples
 --------
->>> holds(0.91 > 0.90, "the fine-tuned model is ahead", fine_tuned=0.91, tfidf=0.90)
->>> holds(0.89 > 0.90, "the fine-tuned model is ahead", fine_tuned=0.89, tfidf=0.90)
-Traceback (most recent call last):
-...
-sentiment_lib.claims.ClaimError: The book says "the fine-tuned model is ahead", but the numbers do not support it: fine_tuned=0.89, tfidf=0.9.
+>>> said('say("The model is {verdict} TF-IDF.")')
+'The model is {glue:text}`verdict` TF-IDF.'
+>>> judging_words("It is faster than TF-IDF.")
+['faster']
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ import ast
 import json
 import os
 import re
+import string
 from dataclasses import dataclass
 from typing import Any
+
+from .book import ClaimError  # noqa: F401  (raised for a guard that quotes too little)
 
 #: Words and phrases that judge a result. A sentence holding one (outside glued values, inline code
 #: and links) needs a verdict function, a guard or a source.
@@ -58,48 +62,6 @@ _MATH = re.compile(r"\$[^$]+\$")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "approx.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(\[{“\"'_⟨])")
 _GUARDS = {"holds": 1, "general": 0}  # function name -> position of its sentence argument
-
-
-class ClaimError(AssertionError):
-    """A sentence of the book that its own numbers no longer support."""
-
-
-def holds(condition: Any, sentence: str, **numbers: Any) -> None:
-    """Fail (raise :class:`ClaimError`) unless ``condition`` is true; name the sentence and the numbers.
-
-    ``sentence`` is the judging part of a sentence of the markdown cell above, copied word for word
-    (markdown emphasis and inline code may be left out); the test suite checks that it is there.
-
-    Examples
-    --------
-    >>> holds(3.2 > 1.5, "dynamic padding computes fewer positions", uniform=3.2, dynamic=1.5)
-    """
-    if not bool(condition):
-        shown = ", ".join(f"{k}={_short(v)}" for k, v in numbers.items())
-        raise ClaimError(f'The book says "{sentence}", but the numbers do not support it'
-                         + (f": {shown}." if shown else "."))
-
-
-def general(sentence: str, source: str) -> None:
-    """Declare a judging sentence textbook knowledge, not a result of this build: ``source`` says whose.
-
-    Examples
-    --------
-    >>> general("keeping 97% of its language-understanding performance", source="Sanh et al. (2019)")
-    >>> general("anything", source="")
-    Traceback (most recent call last):
-    ...
-    sentiment_lib.claims.ClaimError: general("anything") needs a source: a paper, a definition, or why it is not a result.
-    """
-    if not source.strip():
-        raise ClaimError(f'general("{sentence}") needs a source: a paper, a definition, or why it is not a result.')
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # --------------------------------------------------------------------------------------
@@ -241,9 +203,44 @@ def guards_of(code: str) -> list[str]:
     return found
 
 
+def said(code: str) -> str | None:
+    """The template of a code cell that only calls ``say("...")``, with its fields as glue roles; else None.
+
+    Such a cell is prose (its output is the sentence), so the linter reads it as markdown.
+
+    >>> said('say("It scored {acc:.3f}, {{not a field}}.")')
+    'It scored {glue:text}`acc`, {not a field}.'
+    >>> said("x = 1") is None
+    True
+    """
+    source = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("#", "%")))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or not isinstance(tree.body[0].value, ast.Call):
+        return None
+    call = tree.body[0].value
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+    if name != "say" or not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
+        return None
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(call.args[0].value):
+        parts.append(literal)
+        if field is not None:
+            parts.append(f"{{glue:text}}`{field}`")
+    return "".join(parts)
+
+
 def _cells(notebook: str | os.PathLike) -> list[dict[str, Any]]:
+    """The notebook's cells, a ``say`` cell read as the markdown it displays."""
     with open(notebook, encoding="utf-8") as handle:
-        return json.load(handle)["cells"]
+        cells = json.load(handle)["cells"]
+    out = []
+    for cell in cells:
+        text = said("".join(cell["source"])) if cell["cell_type"] == "code" else None
+        out.append({**cell, "cell_type": "markdown", "source": text} if text is not None else cell)
+    return out
 
 
 def unsupported_sentences(notebook: str | os.PathLike) -> list[Sentence]:

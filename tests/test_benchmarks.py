@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
-RESULTS = BENCH / "results"
+RESULTS = ROOT / "sentiment_lib" / "results"
 SCRIPTS = ["bench_tokenization", "bench_training", "bench_inference", "bench_accuracy_per_minute", "bench_full_profile", "bench_pooling"]
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sentiment_lib.claims import said
+
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")
 build_book = importlib.util.module_from_spec(_spec)  # how `make book`, the tests and the site build the book
@@ -86,7 +88,7 @@ def test_chapters_3_to_6_share_one_model_configuration():
     configs = []
     for page in ["book/03_fine_tuning", "book/04_evaluation", "book/05_inference", "book/06_baseline"]:
         cells = [source(c) for c in read_notebook(page)["cells"]
-                 if c["cell_type"] == "code" and "make_config(" in source(c)]
+                 if c["cell_type"] == "code" and re.search(r"^config = make_config\(", source(c), re.M)]
         assert len(cells) == 1, f"{page} should have exactly one cell calling make_config"
         configs.append(cells[0])
     assert all(c == configs[0] for c in configs), "the make_config cells of chapters 3-6 differ"
@@ -201,12 +203,19 @@ def test_no_table_has_an_empty_header_cell(built_book):
 
 
 @pytest.mark.slow
-def test_glued_numbers_are_filled_in(built_book):
+def test_computed_sentences_are_filled_in(built_book):
+    """Every say() cell shows its sentence on the page, its code removed, no value missing."""
     for page in OWN_CHAPTERS:
         text = page_html(page)
-        assert "{glue:" not in text, f"{page}: a glue reference was not resolved"
-        notebook = "\n".join(source(c) for c in read_notebook(page)["cells"] if c["cell_type"] == "markdown")
-        assert text.count('class="pasted-text"') >= notebook.count("{glue:text}"), page
+        assert "{glue:" not in text and "(no value:" not in text, f"{page}: a computed sentence lost a value"
+        sentences = [said(source(c)) for c in read_notebook(page)["cells"] if c["cell_type"] == "code"]
+        sentences = [s for s in sentences if s]
+        assert "say(r&quot;" not in text and 'say(r"""' not in text, f"{page}: the code of a sentence cell is on the page"
+        for sentence in sentences:
+            first = re.split(r"\{glue:text\}`[^`]*`|[`*\[\]{}]", sentence.strip().splitlines()[0])[0].strip()
+            first = " ".join(first.split()[:4])
+            if len(first) > 12 and not first.startswith(("```", "|", ":")):
+                assert html.escape(first, quote=False) in text or first in text, f"{page}: the sentence {first!r}... is missing"
 
 
 @pytest.mark.slow

@@ -7,7 +7,10 @@ The rule, per chapter notebook (``book/*.ipynb``):
   ``sklearn`` and ``datasets`` (``import torch`` … ``torch.log(…)`` counts, a method of an object
   they returned does not). Lesson cells are shown: no ``hide-input``, ``hide-cell``,
   ``remove-input`` or ``remove-cell`` tag. Two cells are set-up, not lessons, and exempt: the Colab
-  install cell (removed from the page) and the imports-and-``glue`` cell (folded, ``hide-cell``).
+  install cell (removed from the page) and the imports-and-``start_page`` cell (folded, ``hide-cell``).
+* a **sentence cell** only calls ``say("...")``: its output is a sentence of the text with this run's
+  numbers (``sentiment_lib.book``). Its code is removed from the page (``remove-input``) and folded in
+  Jupyter and Colab; the sentence stays.
 * a **presentation cell** only builds a table or a figure from what the lesson cells computed
   (pandas, matplotlib, ``glue`` calls, machine descriptions): no lesson import or call, and it calls
   ``glue`` or draws or ends in a table. Its input is folded with ``hide-input`` (the output stays on
@@ -27,10 +30,12 @@ from pathlib import Path
 
 import pytest
 
+from sentiment_lib.claims import said
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
 LESSON_MODULES = {"sentiment_lib", "transformers", "torch", "sklearn", "datasets"}
-PRESENTATION_MODULES = {"sentiment_lib.figures"}  # displays figures with alt text: not a lesson
+PRESENTATION_MODULES = {"sentiment_lib.figures", "sentiment_lib.book", "sentiment_lib.results"}  # figures, sentences, recorded results: not a lesson
 HIDING = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 MIN_LESSONS = {"07_going_faster": 1}  # every other chapter: 2
 
@@ -54,7 +59,7 @@ def is_install_cell(code: str) -> bool:
 
 
 def is_setup_cell(code: str) -> bool:
-    return "%matplotlib" in code and "def glue(" in code
+    return "%matplotlib" in code and "start_page(" in code
 
 
 def classify(cells: list[dict]) -> list[tuple[int, str]]:
@@ -67,6 +72,9 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
         code = _source(cell)
         if is_install_cell(code):
             kinds.append((index, "install"))
+            continue
+        if said(code) is not None:
+            kinds.append((index, "sentence"))
             continue
         tree = _parse(code)
         imports_lesson = False
@@ -147,6 +155,10 @@ def test_only_setup_is_removed_and_plumbing_is_behind_a_toggle(path):
         tags = _tags(cells[index])
         if kind == "install":
             assert "remove-cell" in tags, f"{path.name} cell {index}: the Colab install cell should not be on the page"
+        elif kind == "sentence":
+            assert "remove-input" in tags and cells[index]["metadata"].get("jupyter", {}).get("source_hidden") \
+                and cells[index]["metadata"].get("cellView") == "form", \
+                f"{path.name} cell {index}: a sentence cell shows its sentence, not its code (remove-input, folded)"
         elif kind in ("setup", "check"):
             assert "hide-cell" in tags, f"{path.name} cell {index}: the {kind} cell should be folded (hide-cell)"
         else:

@@ -17,7 +17,8 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from sentiment_lib.claims import ClaimError, general, holds, judging_words, unmatched_guards, unsupported_sentences
+from sentiment_lib.book import BUILD_VARIABLE, ClaimError, general, holds
+from sentiment_lib.claims import judging_words, unmatched_guards, unsupported_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
@@ -65,12 +66,22 @@ def test_a_guard_covers_its_sentence_and_a_reworded_sentence_is_caught(tmp_path)
     assert unmatched_guards(reworded) == ["The model converged after two epochs"]
 
 
+def test_a_planted_unguarded_sentence_in_a_say_cell_is_caught(tmp_path):
+    nb = json.loads(CHAPTERS[4].read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": ['say(r"""\nWith {n:,d} reviews the model is clearly better than TF-IDF.\n""")']})
+    path = tmp_path / CHAPTERS[4].name
+    path.write_text(json.dumps(nb))
+    assert [s.text for s in unsupported_sentences(path)] == ["With {glue:text}`n` reviews the model is clearly better than TF-IDF."]
+
+
 def test_glued_verdicts_need_no_guard():
     assert judging_words("Batches of 32 were {glue:text}`batch32_vs_1` single reviews.") == []
     assert judging_words("Batches of 32 were 3.5× faster than single reviews.") == ["3.5×", "faster"]
 
 
-def test_holds_names_the_sentence_and_the_numbers():
+def test_holds_names_the_sentence_and_the_numbers(monkeypatch):
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
     holds(True, "anything at all")
     with pytest.raises(ClaimError, match=r'says "TF-IDF is behind", but .*tfidf=0.91, fine_tuned=0.89'):
         holds(0.91 < 0.89, "TF-IDF is behind", tfidf=0.91, fine_tuned=0.89)
@@ -78,14 +89,23 @@ def test_holds_names_the_sentence_and_the_numbers():
         general("a sentence", source=" ")
 
 
-def test_a_false_guard_fails_the_notebook_like_the_book_build(tmp_path):
-    """The book executes with allow_errors: false, so a failing guard fails `make book`."""
+def test_outside_the_book_build_a_false_guard_says_so_in_one_line(monkeypatch, capsys):
+    monkeypatch.delenv(BUILD_VARIABLE, raising=False)
+    holds(0.91 < 0.89, "TF-IDF is behind", tfidf=0.91, fine_tuned=0.89)
+    out = capsys.readouterr().out
+    assert out == 'On this run the text\'s "TF-IDF is behind" does not hold: tfidf=0.91, fine_tuned=0.89.\n'
+
+
+def test_a_false_guard_fails_the_notebook_like_the_book_build(tmp_path, monkeypatch):
+    """The book executes with allow_errors: false, so a failing guard fails `make book` (scripts/build_book.py
+    sets SENTIMENT_BOOK_BUILD=1 for the build)."""
+    monkeypatch.setenv(BUILD_VARIABLE, "1")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["execute"]["allow_errors"] is False
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("TF-IDF is behind the fine-tuned model."),
-        nbformat.v4.new_code_cell("from sentiment_lib.claims import holds\n"
+        nbformat.v4.new_code_cell("from sentiment_lib.book import holds\n"
                                   "tfidf, fine_tuned = 0.91, 0.89\n"
                                   'holds(tfidf < fine_tuned, "TF-IDF is behind the fine-tuned model", tfidf=tfidf, fine_tuned=fine_tuned)'),
     ]
