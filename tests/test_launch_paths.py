@@ -225,6 +225,20 @@ def test_exercises_install_the_offline_encoder_where_binder_does():
         assert any("offline" in r.extras for r in install_cell_requirements(path)), path.name
 
 
+def test_one_install_step_for_book_and_exercises():
+    """Every chapter and every exercise (and its nbgrader source) starts with the very same install cell."""
+    solutions = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+    cells = {}
+    for path in [*CHAPTERS, *EXERCISES, *solutions]:
+        code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        install = [_source(c) for c in code if 'if "google.colab" in sys.modules:' in _source(c)]
+        assert len(install) == 1, f"{path.relative_to(ROOT)}: expected one install cell, found {len(install)}"
+        cells[path.relative_to(ROOT).as_posix()] = install[0]
+    variants = sorted(set(cells.values()))
+    assert len(variants) == 1, "install cells differ:\n" + "\n".join(
+        f"{name}: {text!r}" for name, text in cells.items() if text != variants[0])
+
+
 OWN = {"sentiment_lib", "course_grading"}  # the project's two packages
 # course_grading's modules that run in the learner's kernel (through sentiment_lib.grading): the
 # package's own dependencies must bring what they import; the grading tool may need [grading]
