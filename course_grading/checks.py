@@ -21,6 +21,16 @@ The exercises ask learners to write pieces of the pipeline that
   and PyTorch tensors alike, and format inputs for messages with :func:`shorten`
   (``grading.show`` in the notebooks).
 
+What a learner reads when a check fails (in JupyterLab, in ``nbgrader validate`` and in the
+feedback HTML, which shows the traceback the kernel stored): the errors raised here
+(:class:`CheckError` and its subclasses, all ``AssertionError``) show, instead of IPython's
+traceback, the message with its key sentence first, then the test cell's lines that led to the
+check and the learner's own line where the answer raised, one line each (:func:`learner_traceback`).
+No frame of the grading code appears: it is left out there, and every function a test cell calls
+sets ``__tracebackhide__ = True``, which IPython, pytest and pdb honour for any other error. Every
+message line fits :data:`MESSAGE_WIDTH` columns, since ``nbgrader validate`` cuts each line of a
+traceback after 87 characters (its ``Validator.width``, 90, less 3) and adds ``...``.
+
 Examples
 --------
 >>> from sentiment_lib.data import clean_text
@@ -33,7 +43,8 @@ Examples
 >>> call(lazy, "a<br />b", forbid=[clean_text])  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-course_grading.checks.UsedReferenceError: Your `lazy` calls sentiment_lib's own `sentiment_lib.data.clean_text`. ...
+course_grading.checks.UsedReferenceError: Your `lazy` calls sentiment_lib's own `sentiment_lib.data.clean_text`.
+The point of this exercise is to write that part yourself, so it gets no points this way. ...
 """
 
 from __future__ import annotations
@@ -47,16 +58,162 @@ import threading
 from typing import Any, Callable, Iterable
 
 __all__ = [
-    "AnswerError", "NotWrittenError", "UsedReferenceError", "call", "call_text", "describe", "expect_error", "get_function",
-    "imported_modules", "quiet", "reference_codes", "same", "shorten", "to_plain",
+    "AnswerError", "CheckError", "MESSAGE_WIDTH", "NotWrittenError", "UsedReferenceError", "call", "call_text", "describe",
+    "expect_error", "get_function", "imported_modules", "learner_traceback", "quiet", "reference_codes", "same", "shorten",
+    "to_plain", "wrap_message",
 ]
 
+#: Columns of a message line in the traceback a learner reads. ``nbgrader validate`` indents each line
+#: by 4 and cuts it after 87 characters (``Validator.width`` 90, less 3, then ``...``): 79 leaves room.
+MESSAGE_WIDTH = 79
 
-class UsedReferenceError(AssertionError):
+
+def _is_grading_frame(frame: Any) -> bool:
+    """A frame of the grading code: this package's, or any that sets ``__tracebackhide__ = True``."""
+    if str(frame.f_globals.get("__name__", "")).startswith("course_grading."):
+        return True
+    try:
+        return frame.f_locals.get("__tracebackhide__") is True
+    except Exception:  # pragma: no cover - a frame whose locals cannot be read
+        return False
+
+
+def _is_learner_frame(frame: Any) -> bool:
+    """A frame of the learner's notebook: code whose module is ``__main__`` (a kernel's cells)."""
+    return frame.f_globals.get("__name__") == "__main__" and not _is_grading_frame(frame)
+
+
+def _chain(entries: list[tuple[Any, int, int]]) -> Any:
+    """A traceback made of ``(frame, lasti, lineno)`` entries, outermost first (``None`` when empty)."""
+    import types
+
+    tb = None
+    for frame, lasti, lineno in reversed(entries):
+        tb = types.TracebackType(tb, frame, lasti, lineno)
+    return tb
+
+
+def _learner_tail(tb: Any, keep: int = 3) -> Any:
+    """The learner's own frames of traceback ``tb`` (at most ``keep``: the first and the innermost)."""
+    entries = []
+    while tb is not None:
+        if _is_learner_frame(tb.tb_frame):
+            entries.append((tb.tb_frame, tb.tb_lasti, tb.tb_lineno))
+        tb = tb.tb_next
+    if len(entries) > keep:
+        entries = entries[:1] + entries[len(entries) - (keep - 1):]
+    return _chain(entries)
+
+
+def wrap_message(text: str, first: int = 0, width: int = MESSAGE_WIDTH) -> str:
+    """``text`` with every line wrapped to ``width`` columns, the first ``first`` columns shorter.
+
+    ``first`` leaves room for what precedes the message on its first line (``NotWrittenError: ``).
+
+    Examples
+    --------
+    >>> print(wrap_message("one two three four five.\\nSix seven.", first=8, width=16))
+    one two
+    three four five.
+    Six seven.
+    """
+    import textwrap
+
+    lines = []
+    for i, line in enumerate(text.splitlines() or [""]):
+        lead = first if i == 0 else 0
+        wrapped = textwrap.wrap(line, width=width, initial_indent="#" * lead, break_on_hyphens=False) or [""]
+        wrapped[0] = wrapped[0][lead:]
+        lines += wrapped
+    return "\n".join(lines)
+
+
+def _where(frame: Any, lineno: int, shell: Any = None) -> str:
+    """``<the line of code>  # Cell In[5], line 9, in check_clean``: the code first, then where (as IPython names it).
+
+    The code comes first because ``nbgrader validate`` cuts a long line at its end.
+    """
+    import linecache
+
+    filename, function = frame.f_code.co_filename, frame.f_code.co_name
+    named = None
+    try:
+        named = shell.compile.format_code_name(filename) if shell is not None else None
+    except Exception:  # pragma: no cover - another IPython's compiler
+        named = None
+    place = f"{named[0]} {named[1]}" if named else f"File {filename}"
+    place += f", line {lineno}" + ("" if function == "<module>" else f", in {function}")
+    code = linecache.getline(filename, lineno, frame.f_globals).strip()
+    return f"{code}  # {place}" if code else f"# {place}"
+
+
+def learner_traceback(exc: BaseException, shell: Any = None) -> list[str]:
+    """What a learner reads when a check fails: the message, then where, one line per frame.
+
+    IPython shows this instead of its traceback for a :class:`CheckError` (its
+    ``_render_traceback_``), in the notebook, in ``nbgrader validate`` and in the feedback HTML
+    (the traceback the kernel stored). First the message (its first line is the key sentence;
+    every line wrapped to :data:`MESSAGE_WIDTH` columns, which ``nbgrader validate`` does not
+    cut); then the test cell's lines that led to the check (``the test:``), and the learner's
+    own lines where the answer raised or called the library (``your code:``), each a frame's
+    first line: the line of code, then where it is (``# Cell In[4], line 7, in clean_review``; a
+    plain ``assert`` of a test cell, shown so by :func:`quiet`'s handler, has no labels). The
+    frames of the grading code (this package's, and any that sets ``__tracebackhide__ = True``),
+    of IPython and of the libraries are left out: ``%tb`` still shows the whole traceback.
+
+    Examples
+    --------
+    >>> def answer(text):
+    ...     raise NotImplementedError()
+    >>> try:
+    ...     call(answer, "a")
+    ... except NotWrittenError as err:
+    ...     print("\\n".join(learner_traceback(err)))  # a doctest's code is not a notebook's: no frame shown
+    NotWrittenError: `answer` is not written yet.
+    Replace `raise NotImplementedError()` with your code, then run that cell again.
+    """
+    name = type(exc).__name__
+    shown = f"\x1b[0;31m{name}\x1b[0m" if shell is not None else name  # in red, as IPython shows it
+    message = str(exc).strip()
+    lines = [f"{shown}: {wrap_message(message, first=len(name) + 2)}" if message else shown]
+    entries = []
+    tb = exc.__traceback__
+    while tb is not None:
+        entries.append((tb.tb_frame, tb.tb_lineno, _is_grading_frame(tb.tb_frame)))
+        tb = tb.tb_next
+    checks = [i for i, (_, _, grading) in enumerate(entries) if grading]
+    for i, (frame, lineno, grading) in enumerate(entries):
+        if grading or frame.f_globals.get("__name__") != "__main__":
+            continue
+        label = ("your code: " if i > checks[-1] else "the test:  ") if checks else ""  # a plain assert: no labels
+        lines.append(f"  {label}{_where(frame, lineno, shell)}")
+    return lines
+
+
+class CheckError(AssertionError):
+    """A check of a test cell failed; the message says what came back and what was expected.
+
+    In IPython (a notebook, ``nbgrader validate``, the feedback HTML) its traceback shows the
+    test cell and the learner's code, never the grading code: see :func:`learner_traceback`.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        __tracebackhide__ = True
+        try:
+            from IPython import get_ipython
+
+            return learner_traceback(self, get_ipython())
+        except Exception:  # never lose the message over its formatting
+            import traceback
+
+            return traceback.format_exception_only(type(self), self)
+
+
+class UsedReferenceError(CheckError):
     """The learner's answer ran the library's own implementation of the graded function."""
 
 
-class NotWrittenError(AssertionError):
+class NotWrittenError(CheckError):
     """The learner's function (or a helper it uses) is still the unanswered stub."""
 
 
@@ -69,7 +226,11 @@ def quiet() -> None:
     notebook's setup cell: Python warnings are then printed on stdout, and
     transformers' and datasets' logging and progress bars are silenced.
     :func:`call` also sends stderr to stdout while the learner's code runs.
+
+    In IPython it also shows a failed ``assert`` of a test cell the way a failed check shows
+    (:func:`learner_traceback`): the message first, whole, then the notebook's lines.
     """
+    __tracebackhide__ = True
     import warnings
 
     def show_on_stdout(message, category, filename, lineno, file=None, line=None):
@@ -90,6 +251,31 @@ def quiet() -> None:
         datasets = sys.modules["datasets"]
         datasets.disable_progress_bars()
         datasets.logging.set_verbosity_error()
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    if shell is not None and getattr(shell, "custom_exceptions", None) in ((), (AssertionError,)):
+        shell.set_custom_exc((AssertionError,), _show_assertion)  # a failed assert reads like a failed check
+
+
+def _show_assertion(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
+    """IPython's handler of an ``AssertionError`` in a notebook (set by :func:`quiet`).
+
+    An assert of a test cell, or a :class:`CheckError`, is shown as :func:`learner_traceback`
+    shows a check: the message first, wrapped so that ``nbgrader validate`` does not cut it, then
+    the lines of the notebook that led to it. Any other ``AssertionError`` (raised inside a
+    library) keeps IPython's traceback. ``%tb`` and ``%debug`` still see the whole traceback.
+    """
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    innermost = tb
+    while innermost is not None and innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    try:
+        if isinstance(value, CheckError) or (innermost is not None and innermost.tb_frame.f_globals.get("__name__") == "__main__"):
+            stb = learner_traceback(value, shell)
+        else:
+            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    except Exception:  # never lose the error over its formatting
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, stb)
 
 
 def get_function(namespace: dict, name: str, kind: str = "function") -> Any:
@@ -100,16 +286,18 @@ def get_function(namespace: dict, name: str, kind: str = "function") -> Any:
     >>> get_function({}, "clean_review")
     Traceback (most recent call last):
     ...
-    AssertionError: I couldn't find a function called `clean_review`. Did you run the cell where you define it, and is the name spelled exactly `clean_review`?
+    course_grading.checks.CheckError: I couldn't find a function called `clean_review`.
+    Did you run the cell where you define it, and is the name spelled exactly `clean_review`?
     """
+    __tracebackhide__ = True
     if name not in namespace:
-        raise AssertionError(
-            f"I couldn't find a {kind} called `{name}`. Did you run the cell where you define it, "
+        raise CheckError(
+            f"I couldn't find a {kind} called `{name}`.\nDid you run the cell where you define it, "
             f"and is the name spelled exactly `{name}`?"
         )
     obj = namespace[name]
     if not callable(obj):
-        raise AssertionError(f"`{name}` should be a {kind}, but it is a {type(obj).__name__}.")
+        raise CheckError(f"`{name}` should be a {kind}, but it is a {type(obj).__name__}.")
     return obj
 
 
@@ -138,6 +326,7 @@ def shorten(value: Any, limit: int = 120) -> str:
     >>> shorten(Model())
     '<a Model>'
     """
+    __tracebackhide__ = True
     if not _is_data(value):
         name = getattr(value, "__name__", None)
         return f"<{name}>" if isinstance(name, str) and callable(value) else f"<a {type(value).__name__}>"
@@ -157,6 +346,7 @@ def describe(value: Any, limit: int = 60) -> str:
     >>> describe(list(range(100)))
     '[0, 1, 2, ...] (100 items)'
     """
+    __tracebackhide__ = True
     if isinstance(value, str):
         return repr(value) if len(value) <= 30 else f"<a text of {len(value)} characters>"
     if isinstance(value, (list, tuple)):
@@ -176,11 +366,12 @@ def describe(value: Any, limit: int = 60) -> str:
 
 def call_text(func: Any, args: tuple = (), kwargs: dict | None = None) -> str:
     """``name(arg, ...)`` with every argument shortened by :func:`describe`."""
+    __tracebackhide__ = True
     parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in (kwargs or {}).items()]
     return f"{_learner_name(func)}({', '.join(parts)})"
 
 
-class AnswerError(AssertionError):
+class AnswerError(CheckError):
     """The learner's function raised: the message says which call, with which input, raised what."""
 
 
@@ -236,6 +427,7 @@ def imported_modules(func: Any, *, depth: int = 2) -> list[str]:
     >>> imported_modules(split)
     ['sklearn.model_selection', 'numpy']
     """
+    __tracebackhide__ = True
     return list(_imports(func, depth))
 
 
@@ -294,13 +486,26 @@ def _learner_name(func: Any) -> str:
 
 
 def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) -> Any:
-    """Run the learner's function, watching for the reference and explaining stubs."""
+    """Run the learner's function, watching for the reference and explaining stubs.
+
+    The errors it raises carry the learner's own frames as their traceback (where the stub
+    raised, or the line that called the reference), so that is the last frame a learner sees.
+    """
+    __tracebackhide__ = True
     codes = reference_codes(forbid)
     used: list[str] = []
+    where_used: list[tuple[Any, int, int]] = []  # the learner's line that first reached the reference
+
+    here = sys._getframe()
 
     def watch(frame: Any, event: str, arg: Any) -> None:
         if event == "call" and frame.f_code in codes:
             used.append(codes[frame.f_code])
+            caller = frame.f_back  # up to this call, not beyond: the innermost frame of the learner's
+            while not where_used and caller is not None and caller is not here:
+                if _is_learner_frame(caller):
+                    where_used.append((caller, caller.f_lasti, caller.f_lineno))
+                caller = caller.f_back
 
     previous = sys.getprofile()
     previous_thread = threading.getprofile() if hasattr(threading, "getprofile") else None
@@ -318,22 +523,22 @@ def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) ->
             tb = tb.tb_next
         where = tb.tb_frame.f_code.co_name if tb is not None else _learner_name(func)
         if where in (_learner_name(func), "call", "_invoke"):
-            message = f"`{_learner_name(func)}` is not written yet: it still raises NotImplementedError."
+            message = f"`{_learner_name(func)}` is not written yet."
         else:
-            message = f"`{_learner_name(func)}` uses `{where}`, which is not written yet (it raises NotImplementedError)."
+            message = f"`{_learner_name(func)}` uses `{where}`, which is not written yet."
         raise NotWrittenError(
-            f"{message} Replace the `raise NotImplementedError()` line with your code and run the cell again."
-        ) from None
+            f"{message}\nReplace `raise NotImplementedError()` with your code, then run that cell again."
+        ).with_traceback(_learner_tail(err.__traceback__)) from None
     except BaseException as err:
         if used:
-            raise _used_error(func, used) from err
+            raise _used_error(func, used).with_traceback(_chain(where_used[:1])) from None
         raise
     finally:
         if codes:
             sys.setprofile(previous)
             threading.setprofile(previous_thread)
     if used:
-        raise _used_error(func, used)
+        raise _used_error(func, used).with_traceback(_chain(where_used[:1]))
     return result
 
 
@@ -343,13 +548,15 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     Anything the function writes to stderr (warnings, progress bars) is sent
     to stdout, because nbgrader scores a test cell with stderr output as zero.
 
-    Fails with an :class:`AssertionError` that explains what to do when the
+    Fails with a :class:`NotWrittenError` that explains what to do when the
     function is still the unanswered stub (``NotImplementedError``), with a
     :class:`UsedReferenceError` when any of the ``forbid`` functions or classes
     (sentiment_lib's implementation of the graded task) ran during the call,
     and with an :class:`AnswerError` naming the call, its (shortened) input and
     the error when the function raises anything else (see
-    :func:`expect_error` for calls that should raise).
+    :func:`expect_error` for calls that should raise). Each is a
+    :class:`CheckError` (an ``AssertionError``) whose traceback ends in the
+    learner's own code.
 
     Examples
     --------
@@ -358,26 +565,30 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     >>> call(first_word, "")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    course_grading.checks.AnswerError: first_word('') raised IndexError: list index out of range ...
+    course_grading.checks.AnswerError: first_word('') raised IndexError: list index out of range
     """
+    __tracebackhide__ = True
     try:
         return _invoke(func, args, kwargs, forbid)
     except (UsedReferenceError, NotWrittenError):
         raise
     except Exception as err:  # the learner's own code raised, an assert of theirs included
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        detail = detail if len(detail) <= 200 else detail[:197] + "..."
         raise AnswerError(
-            f"{call_text(func, args, kwargs)} raised {type(err).__name__}"
-            + (f": {detail}" if detail else "")
-            + " (the traceback above shows the line of your code where it happened)."
-        ) from err
+            f"{call_text(func, args, kwargs)} raised {_error_text(err)}"
+        ).with_traceback(_learner_tail(err.__traceback__)) from None
+
+
+def _error_text(err: BaseException) -> str:
+    """``Type: first line of the message`` (shortened) of an error the learner's code raised."""
+    detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    detail = detail if len(detail) <= 200 else detail[:197] + "..."
+    return type(err).__name__ + (f": {detail}" if detail else "")
 
 
 def _used_error(func: Any, used: list[str]) -> UsedReferenceError:
     names = ", ".join(f"`{n}`" for n in dict.fromkeys(used))
     return UsedReferenceError(
-        f"Your `{_learner_name(func)}` calls sentiment_lib's own {names}. "
+        f"Your `{_learner_name(func)}` calls sentiment_lib's own {names}.\n"
         "The point of this exercise is to write that part yourself, so it gets no points this way. "
         "You may use Python, NumPy, PyTorch, scikit-learn and transformers, and the functions you wrote earlier "
         "in this notebook."
@@ -400,8 +611,9 @@ def expect_error(func: Callable, *args: Any, error: type[BaseException] = ValueE
     >>> expect_error(half, 4)
     Traceback (most recent call last):
     ...
-    AssertionError: half(4) should raise ValueError, but it returned 2.
+    course_grading.checks.CheckError: half(4) should raise ValueError, but it returned 2.
     """
+    __tracebackhide__ = True
     try:
         result = _invoke(func, args, kwargs, forbid)
     except error:
@@ -409,11 +621,10 @@ def expect_error(func: Callable, *args: Any, error: type[BaseException] = ValueE
     except (UsedReferenceError, NotWrittenError):
         raise
     except Exception as err:
-        raise AssertionError(
-            f"{call_text(func, args, kwargs)} should raise {error.__name__}, but it raised "
-            f"{type(err).__name__}: {err}"
-        ) from None
-    raise AssertionError(f"{call_text(func, args, kwargs)} should raise {error.__name__}, but it returned {shorten(result, 80)}.")
+        raise CheckError(
+            f"{call_text(func, args, kwargs)} should raise {error.__name__}, but it raised {_error_text(err)}"
+        ).with_traceback(_learner_tail(err.__traceback__)) from None
+    raise CheckError(f"{call_text(func, args, kwargs)} should raise {error.__name__}, but it returned {shorten(result, 80)}.")
 
 
 def to_plain(value: Any) -> Any:
@@ -425,6 +636,7 @@ def to_plain(value: Any) -> Any:
     >>> to_plain((np.array([1, 2]), [np.float64(0.5)]))
     [[1, 2], [0.5]]
     """
+    __tracebackhide__ = True
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
         value = value.detach().cpu().numpy()
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
@@ -445,6 +657,7 @@ def same(got: Any, expected: Any, *, tol: float | None = None) -> bool:
     >>> same(np.array([[1, 0]]), [[1, 0]]), same([0.3333], [1 / 3], tol=1e-3), same([1], [1, 2])
     (True, True, False)
     """
+    __tracebackhide__ = True
     got, expected = to_plain(got), to_plain(expected)
     if isinstance(expected, list):
         return isinstance(got, list) and len(got) == len(expected) and all(

@@ -16,6 +16,8 @@ import contextlib
 import numbers
 from typing import Any, Callable
 
+from .checks import CheckError
+
 __all__ = ["Spy", "WatchedSplit", "check_type", "check_unread", "forget_reads", "forward_modes", "relabelled",
            "substitute", "watch_split"]
 
@@ -48,13 +50,14 @@ def check_type(value: Any, expected: Any, what: str) -> None:
     >>> check_type([0.5], float, "accuracy(model, batches) should return")
     Traceback (most recent call last):
     ...
-    AssertionError: accuracy(model, batches) should return a float, but it returned a list.
+    course_grading.checks.CheckError: accuracy(model, batches) should return a float, but it returned a list.
     """
+    __tracebackhide__ = True
     types = expected if isinstance(expected, tuple) else (expected,)
     ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
     if not ok:
         wanted = " or ".join(_TYPE_NAMES.get(t, f"a {t.__module__.split('.')[0]}.{t.__name__}" if t.__module__ != "builtins" else f"a {t.__name__}") for t in types)
-        raise AssertionError(f"{what} {wanted}, but it returned a {_kind(value)}.")
+        raise CheckError(f"{what} {wanted}, but it returned a {_kind(value)}.")
 
 
 @contextlib.contextmanager
@@ -73,6 +76,7 @@ def substitute(namespace: dict, **helpers: Any):
     >>> ns["helper"](1)
     'mine'
     """
+    __tracebackhide__ = True
     missing = object()
     saved = {name: namespace.get(name, missing) for name in helpers}
     namespace.update(helpers)
@@ -101,6 +105,7 @@ class Spy:
         self.__name__ = name or getattr(func, "__name__", "spy")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
         self.calls.append((args, kwargs))
         return self.func(*args, **kwargs)
 
@@ -124,6 +129,7 @@ def forward_modes(model: Any):
     >>> seen
     [{'training': True, 'grad': True, 'mask': False, 'inputs': []}]
     """
+    __tracebackhide__ = True
     import torch
 
     seen: list[dict[str, bool]] = []
@@ -157,6 +163,7 @@ def relabelled(model: Any, names: list[str]):
     >>> model.config.id2label
     {0: 'negative', 1: 'positive'}
     """
+    __tracebackhide__ = True
     config = model.config
     saved = config.id2label, config.label2id
     config.id2label = dict(enumerate(names))
@@ -222,6 +229,7 @@ def watch_split(splits: Any, name: str = "test") -> dict:
     >>> splits["train"], len(splits["test"]), splits["test"].reads
     ([1, 2, 3], 2, [])
     """
+    __tracebackhide__ = True
     watched = dict(splits)
     watched[name] = WatchedSplit(splits[name], name)
     return watched
@@ -237,6 +245,7 @@ def forget_reads(namespace: dict) -> None:
     >>> forget_reads(ns); ns["splits"]["test"].reads
     []
     """
+    __tracebackhide__ = True
     for value in list(namespace.values()):
         parts = value.values() if isinstance(value, dict) else [value]
         for part in parts:
@@ -255,13 +264,14 @@ def check_unread(splits: dict, what: str, name: str = "test") -> None:
     >>> check_unread(splits, "build_tfidf_lr")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: build_tfidf_lr: your code read the test reviews (splits['test']['text']). Make every choice ...
+    course_grading.checks.CheckError: build_tfidf_lr: your code read the test reviews (splits['test']['text']). Make every choice ...
     """
+    __tracebackhide__ = True
     split = splits[name]
     reads, split.reads[:] = list(split.reads), []
     if reads:
         shown = ", ".join(dict.fromkeys(f"splits[{name!r}]{how}" if how.startswith(("[", ".")) else f"splits[{name!r}] ({how})" for how in reads))
-        raise AssertionError(
+        raise CheckError(
             f"{what}: your code read the {name} reviews ({shown}). Make every choice (settings, models) on the "
             f"validation reviews (val_texts, val_labels); the {name} reviews are scored once, at the end of the chapter, never used to choose."
         )

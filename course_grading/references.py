@@ -45,6 +45,7 @@ def sensitive_model(tokenizer: Any, calibration_texts: list[str], *, seed: int =
     >>> model.config.id2label  # doctest: +SKIP
     {0: 'negative', 1: 'positive'}
     """
+    __tracebackhide__ = True
     import torch
     from transformers import DistilBertConfig, DistilBertForSequenceClassification
 
@@ -86,12 +87,14 @@ def sensitive_model(tokenizer: Any, calibration_texts: list[str], *, seed: int =
 
 def ref_pad_and_mask(sequences, pad_id):
     """Right-pad token-id lists; (input_ids, attention_mask) as lists of lists."""
+    __tracebackhide__ = True
     longest = max((len(s) for s in sequences), default=0)
     return [list(s) + [pad_id] * (longest - len(s)) for s in sequences], [[1] * len(s) + [0] * (longest - len(s)) for s in sequences]
 
 
 def ref_head_tail(ids, budget, head):
     """The first ``head`` and last ``budget - head`` ids when longer than ``budget``."""
+    __tracebackhide__ = True
     if budget < 1:
         raise ValueError(f"budget must be at least 1, got {budget}.")
     ids = list(ids)
@@ -102,6 +105,7 @@ def ref_head_tail(ids, budget, head):
 
 def ref_training_step(model, batch, optimizer):
     """model.train(); forward; backward; step; zero_grad; the loss as a float."""
+    __tracebackhide__ = True
     model.train()
     optimizer.zero_grad()
     loss = model(**batch).loss
@@ -112,6 +116,7 @@ def ref_training_step(model, batch, optimizer):
 
 def ref_compute_metrics(eval_pred):
     """Accuracy and F1 (positive class 1) of the larger logit, as ``Trainer(compute_metrics=...)`` wants."""
+    __tracebackhide__ = True
     import numpy as np
     from sklearn.metrics import f1_score
 
@@ -122,6 +127,7 @@ def ref_compute_metrics(eval_pred):
 
 def ref_confusion_counts(y_true, y_pred):
     """[[TN, FP], [FN, TP]]."""
+    __tracebackhide__ = True
     matrix = [[0, 0], [0, 0]]
     for t, p in zip(y_true, y_pred):
         matrix[int(t)][int(p)] += 1
@@ -130,6 +136,7 @@ def ref_confusion_counts(y_true, y_pred):
 
 def ref_check_reviews(texts):
     """A list of non-blank strings, or ValueError."""
+    __tracebackhide__ = True
     if texts is None:
         raise ValueError("No reviews given.")
     texts = [texts] if isinstance(texts, str) else list(texts)
@@ -140,12 +147,14 @@ def ref_check_reviews(texts):
 
 def ref_length_batches(texts, batch_size):
     """Positions in batches, longest text first."""
+    __tracebackhide__ = True
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def ref_predict_proba(model, tokenizer, texts, max_length=512):
     """Probabilities (n, 2) as a NumPy array, evaluation mode, no gradients."""
+    __tracebackhide__ = True
     import torch
 
     model.eval()

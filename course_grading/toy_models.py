@@ -57,6 +57,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from .checks import CheckError
+
 __all__ = [
     "NEGATIVE", "NEGATORS", "POSITIVE", "ToyModel", "check_invariance_test", "check_invariance_test_is_complete",
     "check_minimum_functionality_test", "check_minimum_functionality_test_is_complete", "every_word_counts",
@@ -146,6 +148,7 @@ class Predictor:
         raise NotImplementedError
 
     def __call__(self, texts: Any) -> np.ndarray:
+        __tracebackhide__ = True
         if isinstance(texts, str):
             raise TypeError("predict_positive takes a list of texts, not one string: write predict_positive([text]).")
         for watch in _WATCHERS:
@@ -311,12 +314,14 @@ _MFT, _INV = "minimum_functionality_test", "invariance_test"
 
 def _run(func: Callable, model: Predictor, *, forbid: Iterable[Any] = (), **kwargs: Any) -> tuple[list[tuple[str, str]], set[str], str]:
     """Call the learner's test with ``model`` as ``predict_positive``: (its pairs, the texts it sent, the call shown)."""
+    __tracebackhide__ = True
     from .checks import call, shorten
     from .probes import check_type
 
     sent: set[str] = set()
 
     def predict_positive(texts):
+        __tracebackhide__ = True
         texts = texts if isinstance(texts, str) else list(texts)
         probabilities = model(texts)
         sent.update(texts)
@@ -332,7 +337,7 @@ def _run(func: Callable, model: Predictor, *, forbid: Iterable[Any] = (), **kwar
     what = f"{name}(<the toy model that {model.name.split(' (')[0]}>{''.join(f', {k}={v}' for k, v in kwargs.items())})"
     others = [m for m in called if m is not model]
     if others:
-        raise AssertionError(
+        raise CheckError(
             f"{what} runs {others[0]!r} itself. A behavioural test may use only the model it is given "
             "(`predict_positive`): the expected labels and the variants are yours to write, not another model's.")
     check_type(result, (list, tuple, np.ndarray), f"{what} should return")
@@ -340,7 +345,7 @@ def _run(func: Callable, model: Predictor, *, forbid: Iterable[Any] = (), **kwar
     for item in result:
         if not (isinstance(item, (tuple, list, np.ndarray)) and len(item) == 2 and all(isinstance(x, str) for x in item)):
             shape = "(text, expected_label)" if name == _MFT else "(text, variant)"
-            raise AssertionError(f"{what} should return a list of {shape} pairs, two strings each; one item is {shorten(item, 80)}.")
+            raise CheckError(f"{what} should return a list of {shape} pairs, two strings each; one item is {shorten(item, 80)}.")
         pairs.append((str(item[0]), str(item[1])))
     return pairs, sent, what
 
@@ -355,8 +360,9 @@ def _unknown(text: str) -> bool:
 
 
 def _enough(sent: set[str], what: str) -> None:
+    __tracebackhide__ = True
     if len(sent) < MIN_TEXTS:
-        raise AssertionError(
+        raise CheckError(
             f"{what} sent {len(sent)} distinct text{'s' * (len(sent) != 1)} to predict_positive; a behavioural test needs "
             f"many cases: build at least {MIN_TEXTS} from templates and word lists (the tests count the distinct texts "
             "your test sends to the model).")
@@ -364,23 +370,25 @@ def _enough(sent: set[str], what: str) -> None:
 
 def _mft_failures(model: Predictor, pairs: list[tuple[str, str]], what: str) -> None:
     """Every returned case must be a real failure of ``model``."""
+    __tracebackhide__ = True
     for text, label in pairs:
         if label not in LABELS:
-            raise AssertionError(f"{what} returned ({text!r}, {label!r}): the expected label must be 'positive' or 'negative'.")
+            raise CheckError(f"{what} returned ({text!r}, {label!r}): the expected label must be 'positive' or 'negative'.")
     probabilities = model([t for t, _ in pairs]) if pairs else []
     for (text, label), p in zip(pairs, probabilities):
         if not _wrong_side(p, label):
-            raise AssertionError(
+            raise CheckError(
                 f"{what} returned ({text!r}, {label!r}), but that model gives it P(positive) = {p:.2f}, on the right side "
                 "of 0.5: return only the cases the model gets wrong.")
 
 
 def _inv_failures(model: Predictor, pairs: list[tuple[str, str]], tolerance: float, what: str) -> None:
     """Every returned pair must move P(positive) by more than ``tolerance`` on ``model``."""
+    __tracebackhide__ = True
     for text, variant in pairs:
         a, b = model([text, variant])
         if not abs(b - a) > tolerance:
-            raise AssertionError(
+            raise CheckError(
                 f"{what} returned ({text!r}, {variant!r}), but P(positive) moves by only {abs(b - a):.3f} there "
                 f"({a:.2f} → {b:.2f}), not by more than tolerance={tolerance}: return only the pairs that move by more.")
 
@@ -410,14 +418,15 @@ def check_minimum_functionality_test(func: Callable, faults: list[Predictor], *,
     >>> check_minimum_functionality_test(negation, [first_clause_decides()])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: Your minimum_functionality_test returns [] on every model with a fault: ... It catches no fault. ...
+    course_grading.checks.CheckError: Your minimum_functionality_test returns [] on every model with a fault: ... It catches no fault. ...
     """
+    __tracebackhide__ = True
     model = healthy_model or healthy()
     pairs, sent, what = _run(func, model, forbid=forbid)
     _enough(sent, what)
     if pairs:
         neutral = [t for t, _ in pairs if _unknown(t)]
-        raise AssertionError(
+        raise CheckError(
             f"{what} should return [] (that model has no fault), but it returned {len(pairs)} case{'s' * (len(pairs) > 1)}, "
             f"e.g. {_show(pairs, model, _MFT)}. Check the expected labels, and return only the cases on the wrong side of 0.5."
             + (f" {neutral[0]!r} has no sentiment word the toy models know (grading.toy_models.POSITIVE and NEGATIVE), so its "
@@ -430,7 +439,7 @@ def check_minimum_functionality_test(func: Callable, faults: list[Predictor], *,
         caught += [fault] if pairs else []
     if not caught:
         capable = [t for t in sent if any(w in NEGATORS or w in _NT or w.endswith("n't") or w in CONTRAST_BEFORE | CONTRAST_CLAUSE for w in tokens(t))]
-        raise AssertionError(
+        raise CheckError(
             f"Your {_MFT} returns [] on every model with a fault: on the model that "
             + " and on the one that ".join(f.name for f in faults)
             + ". It catches no fault. Test a capability these models get wrong: negation (\"The film was not good.\" is "
@@ -455,8 +464,9 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
     >>> check_invariance_test(names, [typo_fragile()])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: Your invariance_test returns [] on every model with a fault: ... It catches no fault. ...
+    course_grading.checks.CheckError: Your invariance_test returns [] on every model with a fault: ... It catches no fault. ...
     """
+    __tracebackhide__ = True
     model = healthy_model or healthy()
     kwargs = {} if tolerance is None else {"tolerance": tolerance}
     limit = 0.1 if tolerance is None else tolerance
@@ -464,7 +474,7 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
     _enough(sent, what)
     if pairs:
         changed = [w for x, y in pairs for w in set(tokens(x)) ^ set(tokens(y)) if model.polarity(w)] if isinstance(model, ToyModel) else []
-        raise AssertionError(
+        raise CheckError(
             f"{what} should return [] (that model has no fault: names, titles, numbers and typos do not move it), but it "
             f"returned {len(pairs)} pair{'s' * (len(pairs) > 1)}, e.g. {_show(pairs, model, _INV)}. A variant must change only "
             "what should not matter (a name, a title, a number, a typo), never the sentiment; and return only the pairs that "
@@ -476,7 +486,7 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
         _inv_failures(fault, pairs, limit, what)
         caught += [fault] if pairs else []
     if must_catch and not caught:
-        raise AssertionError(
+        raise CheckError(
             f"Your {_INV} returns [] on every model with a fault: on the model that "
             + " and on the one that ".join(f.name for f in faults)
             + ". It catches no fault. Make variants that change only what must not matter (a name, a title, a number, or "
@@ -489,6 +499,7 @@ def check_minimum_functionality_test_is_complete(func: Callable, *, forbid: Iter
     "Every case": the texts it sends to the healthy model (where nothing fails, so a test that stops at
     the first failure still sends them all), or to this one if more.
     """
+    __tracebackhide__ = True
     _, every, _ = _run(func, healthy(), forbid=forbid)
     model = _Opposite()
     pairs, sent, what = _run(func, model, forbid=forbid)
@@ -497,7 +508,7 @@ def check_minimum_functionality_test_is_complete(func: Callable, *, forbid: Iter
     sent = sent if len(sent) > len(every) else every
     if len(returned) < COVERAGE * len(sent):
         neutral = [t for t in sent if _unknown(t)]
-        raise AssertionError(
+        raise CheckError(
             f"On a model that {model.name}, your {_MFT} returned {len(returned)} failing case{'s' * (len(returned) != 1)} "
             f"of its {len(sent)} cases: return every case the model gets wrong, not only the first."
             + (f" ({len(neutral)} of the texts, e.g. {neutral[0]!r}, have no sentiment word the toy models know, so P(positive) "
@@ -512,6 +523,7 @@ def check_invariance_test_is_complete(func: Callable, *, salt: str = "complete",
     model and on its mirror image (the same moves, the other way: an answer that flags only moves up
     misses half of them on one of the two).
     """
+    __tracebackhide__ = True
     _, every, _ = _run(func, healthy(), forbid=forbid, tolerance=0.001)  # nothing moves: every text is sent
     for model in (_AnyChange(salt), _AnyChange(salt, mirrored=True)):
         pairs, sent, what = _run(func, model, forbid=forbid, tolerance=0.001)
@@ -519,7 +531,7 @@ def check_invariance_test_is_complete(func: Callable, *, salt: str = "complete",
         covered = {t for pair in pairs for t in pair}
         sent = sent if len(sent) > len(every) else every
         if len(covered) < COVERAGE * len(sent):
-            raise AssertionError(
+            raise CheckError(
                 f"On a model that {model.name}, {what} returned {len(pairs)} pair{'s' * (len(pairs) != 1)}, with "
                 f"{len(covered)} of the {len(sent)} texts of its pairs; nearly every pair moves by more than 0.001 there. Return "
                 "every pair whose P(positive) moves by more than `tolerance`, up or down: compare the size of the move, "
