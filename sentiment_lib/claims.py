@@ -203,13 +203,25 @@ def guards_of(code: str) -> list[str]:
     return found
 
 
-def said(code: str) -> str | None:
-    """The template of a code cell that only calls ``say("...")``, with its fields as glue roles; else None.
+def _plumbing(statement: ast.stmt) -> bool:
+    """A ``glue``/``holds``/``general`` call, or a ``for`` loop of them: what a sentence cell may do before ``say``."""
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        func = statement.value.func
+        return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) in ("glue", "holds", "general")
+    return isinstance(statement, ast.For) and not statement.orelse and all(_plumbing(s) for s in statement.body)
 
-    Such a cell is prose (its output is the sentence), so the linter reads it as markdown.
+
+def said(code: str) -> str | None:
+    """The template of a sentence cell, with its fields as glue roles; else None.
+
+    A sentence cell ends with ``say("...")`` and before it only keeps values (``glue``) or checks
+    them (``holds``, ``general``). It is prose (its output is the sentence), so the linter reads it
+    as markdown.
 
     >>> said('say("It scored {acc:.3f}, {{not a field}}.")')
     'It scored {glue:text}`acc`, {not a field}.'
+    >>> said('glue("acc", 0.9)\\nsay("It scored {acc:.3f}.")')
+    'It scored {glue:text}`acc`.'
     >>> said("x = 1") is None
     True
     """
@@ -218,9 +230,12 @@ def said(code: str) -> str | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or not isinstance(tree.body[0].value, ast.Call):
+    if not tree.body or not all(_plumbing(s) for s in tree.body[:-1]):
         return None
-    call = tree.body[0].value
+    last = tree.body[-1]
+    if not isinstance(last, ast.Expr) or not isinstance(last.value, ast.Call):
+        return None
+    call = last.value
     name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
     if name != "say" or not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
         return None

@@ -8,6 +8,7 @@ The rule, per chapter notebook (``book/*.ipynb``):
   they returned does not). Lesson cells are shown: no ``hide-input``, ``hide-cell``,
   ``remove-input`` or ``remove-cell`` tag. Two cells are set-up, not lessons, and exempt: the Colab
   install cell (removed from the page) and the imports-and-``start_page`` cell (folded, ``hide-cell``).
+* a **values cell** only keeps values for the sentences (``glue``) or checks them: folded (``hide-cell``).
 * a **sentence cell** only calls ``say("...")``: its output is a sentence of the text with this run's
   numbers (``sentiment_lib.book``). Its code is removed from the page (``remove-input``) and folded in
   Jupyter and Colab; the sentence stays.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from sentiment_lib.claims import said
+from sentiment_lib.claims import _plumbing, said
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
@@ -75,6 +76,9 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
             continue
         if said(code) is not None:
             kinds.append((index, "sentence"))
+            continue
+        if all(_plumbing(statement) for statement in _parse(code).body):
+            kinds.append((index, "values"))   # only keeps values for the sentences (glue) or checks them: plumbing
             continue
         tree = _parse(code)
         imports_lesson = False
@@ -135,7 +139,7 @@ def test_the_rule_sorts_known_cells():
         "from sentiment_lib.figures import show\nshow(fig, alt=f'{n}')",  # displays a figure: presentation
     ]]
     assert [kind for _, kind in classify(cells)] == [
-        "lesson", "lesson", "lesson", "presentation", "presentation", "presentation", "other", "presentation"]
+        "lesson", "lesson", "lesson", "presentation", "values", "presentation", "other", "presentation"]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -159,7 +163,7 @@ def test_only_setup_is_removed_and_plumbing_is_behind_a_toggle(path):
             assert "remove-input" in tags and cells[index]["metadata"].get("jupyter", {}).get("source_hidden") \
                 and cells[index]["metadata"].get("cellView") == "form", \
                 f"{path.name} cell {index}: a sentence cell shows its sentence, not its code (remove-input, folded)"
-        elif kind in ("setup", "check"):
+        elif kind in ("setup", "check", "values"):
             assert "hide-cell" in tags, f"{path.name} cell {index}: the {kind} cell should be folded (hide-cell)"
         else:
             assert not tags & {"remove-input", "remove-cell"}, \
