@@ -17,7 +17,9 @@ One module per chapter of the course:
 ``export``          ch. 5: ONNX export (fp32 and int8) for ONNX Runtime and the browser
 ``baseline``        ch. 6: untrained head, TF-IDF + logistic regression, comparison table
 ``behaviour``       ch. 5: behavioural tests (CheckList): negation, contrast, invariance, ... per capability
-``claims``          the book: every judging sentence is glued, guarded (``holds``) or sourced
+``book``            the chapters' pages: computed sentences (``say``), checked claims (``holds``), the preamble
+``claims``          the book's linter: every judging sentence is computed, guarded or sourced
+``results``         the benchmarks' recorded results, shipped as package data
 ``domains``         what each setting and flag accepts, checked once with one message
 ``figures``         colour-blind-safe palette, figures shown with their alt text
 ``grading``         the exercises' test-cell checks, re-exported from ``course_grading`` (nbgrader)

@@ -72,6 +72,32 @@ def book_root(start: str | os.PathLike | None = None) -> Path:
     return next((p for p in [here, *here.parents] if (p / "_config.yml").is_file()), here)
 
 
+def run_banner(config: Any = None) -> str:
+    """One line that says what produced this page's numbers: encoder, pooling, precision, CPU, date.
+
+    ``config`` is the chapter's ``TrainConfig`` (its model, pooling and precision), else the defaults.
+
+    >>> run_banner().startswith("**This run:** encoder ")
+    True
+    """
+    import datetime
+    import platform
+
+    from .checkpoints import display_name
+    from .hardware import cpu_flags, pick_device, resolve_precision
+    from .modeling import encoder_pooling
+
+    model = getattr(config, "model", None)
+    pooling = getattr(config, "pooling", "auto")
+    pooling = encoder_pooling(model) if pooling in (None, "auto") else pooling
+    device = pick_device()
+    precision = resolve_precision(getattr(config, "precision", "auto") or "auto", device)
+    flags = sorted(cpu_flags() & {"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16"})
+    cpu = f"{platform.machine()} CPU ({', '.join(flags) or 'no AVX2'})"
+    return (f"**This run:** encoder {display_name(model)}; {'[CLS]' if pooling == 'cls' else pooling} pooling; "
+            f"{precision} on {device if device != 'cpu' else cpu}; {datetime.date.today().isoformat()}.")
+
+
 def start_page(colwidth: int = 120) -> None:
     """The preamble every chapter shares: no progress bars on the page, wide pandas columns.
 

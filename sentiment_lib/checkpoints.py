@@ -113,6 +113,27 @@ def model_label(name: str | os.PathLike | None = None) -> str:
     return "/".join(str(resolve_model(name)).replace("\\", "/").split("/")[-2:])
 
 
+def display_name(name: str | os.PathLike | None = None) -> str:
+    """The model's name for a reader: what :func:`resolve_model` picks, said the way people call it.
+
+    Examples
+    --------
+    >>> display_name("tiny")
+    'a tiny random DistilBERT (tests only)'
+    >>> display_name("distilbert-base-uncased")
+    'distilbert-base-uncased'
+    >>> display_name("offline")                                               # doctest: +SKIP
+    'all-MiniLM-L6-v2 (the offline encoder)'
+    """
+    chosen = os.environ.get(MODEL_ENV) if name is None else name
+    chosen = str(chosen) if chosen is not None else DEFAULT_MODEL
+    if chosen.lower() in OFFLINE_NAMES or "minilm" in chosen.lower():
+        return "all-MiniLM-L6-v2 (the offline encoder)"
+    if chosen == TINY_NAME:
+        return "a tiny random DistilBERT (tests only)"
+    return model_label(chosen) if os.path.isdir(chosen) else chosen
+
+
 #: What a hub id looks like: ``name`` or ``org/name``, letters, digits, ``-``, ``_`` and ``.`` (96 at most each).
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?")
 
