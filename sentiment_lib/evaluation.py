@@ -438,6 +438,8 @@ def compare_values(
     --------
     >>> compare_values(40.0, 10.0, spread_a=(38, 42), spread_b=(9, 11), more="faster than", less="slower than", same="as fast as")
     '4.0× faster than'
+    >>> compare_values(10.0, 10.3, spread_a=(9.9, 10.1), spread_b=(10.2, 10.4), more="faster than", less="slower than", same="as fast as")
+    '3% slower than'
     >>> compare_values(10.0, 10.5, spread_a=(9, 11), spread_b=(10, 11), more="faster than", less="slower than", same="about as fast as")
     'about as fast as'
     >>> compare_values(0.86, 0.80, spread_a=(0.83, 0.89), spread_b=(0.76, 0.83), more="higher than", less="lower than", same="within noise of")
@@ -450,9 +452,12 @@ def compare_values(
         return same
     if not ratio:
         return more if a > b else less
-    if a > b:
-        return f"{a / b:.1f}× {more}" if b > 0 else more
-    return f"{b / a:.1f}× {less}" if a > 0 else less
+    if (a > b and b <= 0) or (a < b and a <= 0):
+        return more if a > b else less
+    factor = a / b if a > b else b / a
+    # below 1.1× a ratio reads "1.0× slower": say the difference in percent instead
+    size = f"{factor:.1f}×" if factor >= 1.095 else f"{factor - 1:.0%}"
+    return f"{size} {more if a > b else less}"
 
 
 def plot_confusion_matrix(result: EvalResult, ax: Any = None, title: str = "Confusion matrix") -> Any:
