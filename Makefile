@@ -1,10 +1,9 @@
-# make book : set up .venv and build the book (offline when ../shared/data/imdb is present)
+# make book : set up .venv and build the book (offline when ../shared/data/imdb is present: sentiment_lib/environment.py)
 # make test : set up .venv and run the whole test suite
 # make hub  : the course on a JupyterHub on this machine, as root (docs/hub.md; HUB_ARGS="--port 8000 ...")
 VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
-SHARED_IMDB := $(abspath ../shared/data/imdb)
 # Which torch each path gets: here (make setup, .ci/run) and in .github/workflows/book.yml the CPU-only
 # build from PyTorch's CPU index; binder/requirements.txt the same; Colab keeps its own (CUDA) torch.
 # The default index's Linux torch is the CUDA build (gigabytes of GPU libraries): for a GPU, run
@@ -12,15 +11,13 @@ SHARED_IMDB := $(abspath ../shared/data/imdb)
 TORCH_VERSION ?= 2.13.0
 TORCH_INDEX   ?= https://download.pytorch.org/whl/cpu
 
-# Offline classroom: local IMDB parquet + the packaged encoder, no hub.
-ifneq ($(wildcard $(SHARED_IMDB)/train.parquet),)
-export SENTIMENT_DATA_DIR ?= $(SHARED_IMDB)
-export SENTIMENT_MODEL ?= offline
-export HF_HUB_OFFLINE ?= 1
-export HF_DATASETS_OFFLINE ?= 1
-endif
-export TOKENIZERS_PARALLELISM ?= false
-export MPLBACKEND ?= Agg
+# The run-time environment, defined once in sentiment_lib/environment.py: offline (the classroom's
+# ../shared/data/imdb, the packaged encoder, no hub) when that folder holds the IMDB parquet files, else
+# only TOKENIZERS_PARALLELISM=false and MPLBACKEND=Agg; variables already set win. The module needs only
+# the standard library, so the system $(PYTHON) runs it from the checkout before .venv exists (make setup
+# on a new machine). Should it fail, nothing is exported and the Python entry points (scripts/build_book.py,
+# tests/conftest.py, deploy/hub) still apply the same environment themselves.
+$(foreach kv,$(shell PYTHONPATH=. $(PYTHON) -m sentiment_lib.environment --make),$(eval export $(kv)))
 # Python writes the bytecode of each module it imports (the book's packages are installed with
 # --no-compile: byte-compiling every installed file took over a minute, most of it never imported).
 unexport PYTHONDONTWRITEBYTECODE

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from sentiment_lib.environment import course_environment  # the course's offline environment
 from sentiment_lib.hardware import cpu_flags, load_average  # the library's reading of the machine
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "sentiment_lib" / "results"  # package data: the chapters read them
@@ -29,12 +30,7 @@ INTERESTING_FLAGS = (
 
 def setup_env(args: argparse.Namespace | None = None) -> None:
     """Offline defaults (the shared IMDB copy and the packaged encoder) unless set already; ``--threads``."""
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "imdb"
-    if "SENTIMENT_DATA_DIR" not in os.environ and (shared / "train.parquet").is_file():
-        os.environ["SENTIMENT_DATA_DIR"] = str(shared)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.update(course_environment(offline=True, root=Path(__file__).resolve().parents[1]))
     if args is not None and getattr(args, "threads", None):
         import torch
 

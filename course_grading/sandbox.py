@@ -36,6 +36,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sentiment_lib.environment import KEYS as COURSE_ENV
+
 KERNEL_NAME = "autograde-sandbox"
 # replaced by private in-memory folders in every sandbox (/dev/shm: POSIX semaphores, for joblib)
 SANDBOX_TMPFS = (Path("/tmp"), Path("/dev/shm"))
@@ -45,11 +47,11 @@ INSTALL_HINT = (
     "(Fedora: `sudo dnf install bubblewrap`), or grade without a sandbox with --no-sandbox "
     "(the learners' code then runs with your rights; see docs/grading-safety.md)"
 )
-# environment variables the kernel may see; everything else (tokens, passwords, PG*) is dropped
+# environment variables the kernel may see (the course's run-time environment, sentiment_lib.environment.KEYS,
+# and a few more); everything else (tokens, passwords, PG*) is dropped
 KEEP_ENV = (
-    "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONUNBUFFERED", "MPLBACKEND",
-    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TOKENIZERS_PARALLELISM", "SENTIMENT_DATA_DIR", "SENTIMENT_MODEL",
-    "SENTIMENT_CACHE", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "NBGRADER_EXECUTION",
+    "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONUNBUFFERED",
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", *COURSE_ENV, "SENTIMENT_CACHE", "NBGRADER_EXECUTION",
 )
 
 

@@ -3,8 +3,9 @@
     python scripts/build_book.py          # jupyter-book build . -W -n --keep-going, offline where it can be
     python scripts/build_book.py --train  # only train (or load) the book's model, in _build/models/book
 
-Offline when ``../shared/data/imdb`` holds the IMDB parquet files (as in the Makefile): the data from
-there and the packaged encoder (``SENTIMENT_MODEL=offline``), never the hub; variables already set win.
+Offline when ``../shared/data/imdb`` holds the IMDB parquet files (``sentiment_lib.environment``, as in
+the Makefile): the data from there and the packaged encoder (``SENTIMENT_MODEL=offline``), never the hub;
+variables already set win.
 
 ``--train`` runs the model configuration cell of chapter 3 itself (the one cell of chapters 3-6 that
 calls ``make_config``) and its ``train_or_load``, so it trains exactly the model the chapters use, and
@@ -26,22 +27,15 @@ import sys
 import time
 from pathlib import Path
 
+from sentiment_lib.environment import course_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "03_fine_tuning.ipynb"
-SHARED_IMDB = ROOT.parent / "shared" / "data" / "imdb"
 
 
 def environment() -> dict[str, str]:
-    """This process's environment plus the offline defaults when ../shared/data/imdb exists."""
-    env = dict(os.environ)
-    if (SHARED_IMDB / "train.parquet").is_file():
-        env.setdefault("SENTIMENT_DATA_DIR", str(SHARED_IMDB))
-        env.setdefault("SENTIMENT_MODEL", "offline")
-        env.setdefault("HF_HUB_OFFLINE", "1")
-        env.setdefault("HF_DATASETS_OFFLINE", "1")
-    env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    env.setdefault("MPLBACKEND", "Agg")
-    return env
+    """This process's environment plus the course's defaults: offline when ../shared/data/imdb exists."""
+    return {**os.environ, **course_environment(root=ROOT)}
 
 
 def model_config_cell(chapter: Path = CHAPTER) -> str:

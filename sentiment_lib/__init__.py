@@ -25,6 +25,7 @@ One module per chapter of the course:
 ``grading``         the exercises' test-cell checks, re-exported from ``course_grading`` (nbgrader)
 ``cli``             the ``sentiment-lib`` command line (``__main__``: ``python -m sentiment_lib``)
 ``errors``          ``SentimentLibError``: a message and a hint, never a deep traceback
+``environment``     the run-time environment, defined once: offline (local IMDB data, packaged encoder, no hub)
 ==================  ============================================================
 """
 

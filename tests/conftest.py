@@ -1,5 +1,6 @@
-"""Shared fixtures. Tests never touch the network: the hub is switched off and the
-IMDB parquet files come from ``../shared/data/imdb`` (or ``SENTIMENT_DATA_DIR``)."""
+"""Shared fixtures. Tests never touch the network: the course's offline environment
+(``sentiment_lib.environment``, always offline here; variables already set win), so the hub is switched
+off and the IMDB parquet files come from ``../shared/data/imdb`` (or ``SENTIMENT_DATA_DIR``)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_IMDB = ROOT.parent / "shared" / "data" / "imdb"
+from sentiment_lib.environment import SHARED_IMDB, course_environment
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-if "SENTIMENT_DATA_DIR" not in os.environ and SHARED_IMDB.is_dir():
-    os.environ["SENTIMENT_DATA_DIR"] = str(SHARED_IMDB)
-os.environ.setdefault("MPLBACKEND", "Agg")
+ROOT = Path(__file__).resolve().parents[1]
+
+os.environ.update(course_environment(offline=True, root=ROOT))
 
 
 @pytest.fixture(scope="session")
 def imdb_dir() -> Path:
-    path = Path(os.environ.get("SENTIMENT_DATA_DIR", SHARED_IMDB))
+    path = Path(os.environ.get("SENTIMENT_DATA_DIR", ROOT.parent / SHARED_IMDB))
     if not (path / "train.parquet").is_file():
         pytest.fail(f"IMDB parquet files not found in {path}; set SENTIMENT_DATA_DIR.")
     return path

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from sentiment_lib.environment import course_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -127,10 +129,7 @@ class Hub:
         env = {"PATH": f"{runtime}/bin:/usr/bin:/bin", "HOME": str(self.state / "home" / user), "USER": user,
                "PYTHONPATH": str(self.state / "lib"), "JUPYTER_PATH": f"{runtime}/share/jupyter:{venv}/share/jupyter",
                "JUPYTER_CONFIG_PATH": f"{self.state}/config/{role}:{venv}/etc/jupyter",
-               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-               "SENTIMENT_MODEL": "offline", "MPLBACKEND": "Agg", "TOKENIZERS_PARALLELISM": "false"}
-        if os.environ.get("SENTIMENT_DATA_DIR"):
-            env["SENTIMENT_DATA_DIR"] = os.environ["SENTIMENT_DATA_DIR"]
+               **course_environment(offline=True, enforce=True)}  # as deploy/hub/jupyterhub_config.py gives it
         done = subprocess.run(["runuser", "-u", user, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()], *cmd],
                               cwd=cwd or self.state / "home" / user, capture_output=True, text=True, timeout=600)
         if check and done.returncode != 0:

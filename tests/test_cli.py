@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from sentiment_lib.environment import course_environment
+
 SMALL = ["--train-size", "64", "--validation-size", "32", "--test-size", "32", "--max-length", "64"]
 
 
@@ -91,7 +93,7 @@ def test_bad_training_input(args, fragments, tmp_path):
 
 def test_unreachable_hub_model_in_offline_mode(tmp_path):
     result = cli("train", "--model", "distilbert-base-uncased", "--output-dir", str(tmp_path / "m"), *SMALL,
-                 env={"HF_HUB_OFFLINE": "1"})
+                 env=course_environment(offline=True, enforce=True))
     assert_clear_error(result, "SENTIMENT_MODEL=offline")
 
 

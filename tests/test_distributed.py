@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from sentiment_lib.environment import course_environment
 from sentiment_lib.modeling import tiny_model_dir
 from sentiment_lib.training import fine_tune, make_config
 
@@ -77,7 +78,7 @@ def train_args(settings: dict, **extra) -> list[str]:
 
 
 def env() -> dict:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    return {**os.environ, **course_environment(offline=True, enforce=True)}
 
 
 def launch(kind: str, args: list[str], *, module: bool = True, timeout: int = 240) -> subprocess.CompletedProcess:

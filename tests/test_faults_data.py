@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sentiment_lib.data import load_imdb, prepare_splits
+from sentiment_lib.environment import offline_environment
 from sentiment_lib.errors import SentimentLibError
 
 GOOD = {"text": [f"review number {i}" for i in range(8)], "label": [0, 1] * 4}
@@ -147,7 +148,7 @@ def test_cli_reports_broken_data_in_one_line(data_dir, tiny_model):
     """The CLI turns a data fault into one ``error:`` line on stderr and exit status 2 (no traceback)."""
     path = data_dir / "train.parquet"
     path.write_bytes(path.read_bytes()[:100])
-    env = {**os.environ, "SENTIMENT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, **offline_environment(data_dir)}
     proc = subprocess.run(
         [sys.executable, "-m", "sentiment_lib", "train", "--model", "tiny", "--output-dir", str(data_dir / "out"),
          "--train-size", "4", "--validation-size", "2", "--test-size", "2"],

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from sentiment_lib.environment import course_environment
 from sentiment_lib.errors import SentimentLibError
 from sentiment_lib.inference import SentimentClassifier
 from sentiment_lib.modeling import load_model, tiny_model_dir
@@ -65,7 +66,7 @@ def run_cli(args: list[str], *, prelude: str = "", timeout: int = 300) -> subpro
 
 
 def cli_env() -> dict:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    return {**os.environ, **course_environment(offline=True, enforce=True)}
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from sentiment_lib.environment import course_environment
+
 # the repository (solutions/, nbgrader_config.py): this package's parent in a checkout or editable install
 ROOT = Path(os.environ.get("COURSE_ROOT") or Path(__file__).resolve().parents[2])
 ASSIGNMENTS = ["01_data", "02_tokenization", "03_fine_tuning", "04_evaluation", "05_inference", "06_baseline"]
@@ -26,19 +28,9 @@ if not Path(NBGRADER).exists():  # pragma: no cover - a venv always has it next 
 
 
 def course_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        HF_HUB_OFFLINE="1",
-        HF_DATASETS_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        TOKENIZERS_PARALLELISM="false",
-        MPLBACKEND="Agg",
-        PYTHONUNBUFFERED="1",
-        SENTIMENT_MODEL=env.get("SENTIMENT_MODEL", "offline"),
-    )
-    shared = ROOT.parent / "shared" / "data" / "imdb"
-    if "SENTIMENT_DATA_DIR" not in env and shared.is_dir():
-        env["SENTIMENT_DATA_DIR"] = str(shared)
+    # offline, enforced: grading never reaches the hub whatever the instructor's shell says; the data
+    # (SENTIMENT_DATA_DIR, else ../shared/data/imdb) and the model (SENTIMENT_MODEL, else offline) stay theirs
+    env = {**os.environ, **course_environment(offline=True, enforce=True, root=ROOT), "PYTHONUNBUFFERED": "1"}
     # the kernel must import the repository's sentiment_lib and course_grading even from a temporary directory
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     # the venv's scripts (jupyter, nbgrader) first, as when it is activated

@@ -15,6 +15,8 @@ exchange through ``$HUB_STATE/config/learner``.
 
 import os
 
+from sentiment_lib.environment import course_environment
+
 c = get_config()  # noqa: F821  (provided by traitlets when jupyterhub loads this file)
 
 STATE = os.environ["HUB_STATE"]
@@ -48,17 +50,15 @@ c.Spawner.cmd = [f"{RUNTIME}/bin/python", "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/tree"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-# the hub passes no environment by default: only what the course needs (offline, no GPU)
+# the hub passes no environment by default: only what the course needs (no GPU) and the course's offline
+# environment, enforced (sentiment_lib.environment; the data and the model stay the hub's own
+# SENTIMENT_DATA_DIR and SENTIMENT_MODEL where set, else ../shared/data/imdb and the packaged encoder)
 _BASE_ENV = {
     "PATH": f"{RUNTIME}/bin:/usr/local/bin:/usr/bin:/bin",
     "JUPYTER_PATH": f"{RUNTIME}/share/jupyter:{VENV}/share/jupyter",  # its kernelspec first
     "PYTHONPATH": f"{STATE}/lib",  # a copy of sentiment_lib: learners never read the repository
-    "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg",
-    "SENTIMENT_MODEL": os.environ.get("SENTIMENT_MODEL", "offline"),
+    **course_environment(offline=True, enforce=True),
 }
-if os.environ.get("SENTIMENT_DATA_DIR"):
-    _BASE_ENV["SENTIMENT_DATA_DIR"] = os.environ["SENTIMENT_DATA_DIR"]
 c.Spawner.env_keep = []
 
 
