@@ -4,7 +4,9 @@ from pathlib import Path
 
 import sentiment_lib
 
-MODULES = sorted(p.stem for p in Path(sentiment_lib.__file__).parent.glob("*.py") if not p.stem.startswith("__"))
+HERE = Path(sentiment_lib.__file__).parent
+MODULES = sorted([p.stem for p in HERE.glob("*.py") if not p.stem.startswith("__")]
+                 + [p.parent.name for p in HERE.glob("*/__init__.py")])   # modules and subpackages (results)
 
 
 def test_every_module_is_in_the_package_table():
