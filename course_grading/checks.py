@@ -58,7 +58,8 @@ import threading
 from typing import Any, Callable, Iterable
 
 __all__ = [
-    "AnswerError", "CheckError", "MESSAGE_WIDTH", "NotWrittenError", "UsedReferenceError", "call", "call_text", "describe",
+    "AnswerError", "ChangedInputError", "CheckError", "MESSAGE_WIDTH", "NotWrittenError", "UsedReferenceError", "call",
+    "call_text", "describe",
     "expect_error", "get_function", "imported_modules", "learner_traceback", "quiet", "reference_codes", "same", "shorten",
     "to_plain", "wrap_message",
 ]
@@ -215,6 +216,10 @@ class UsedReferenceError(CheckError):
 
 class NotWrittenError(CheckError):
     """The learner's function (or a helper it uses) is still the unanswered stub."""
+
+
+class ChangedInputError(CheckError):
+    """The learner's function changed one of its inputs in place (the caller's list, dict or array)."""
 
 
 def quiet() -> None:
@@ -485,7 +490,143 @@ def _learner_name(func: Any) -> str:
     return getattr(func, "__name__", None) or type(func).__name__
 
 
-def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) -> Any:
+# --------------------------------------------------------------------------------------
+# Inputs left unchanged: every graded call compares its data arguments before and after
+# --------------------------------------------------------------------------------------
+
+
+class _Unseen:
+    """A part of an input that is not compared: not data (a model, a tokenizer, a function), or too large."""
+
+    def __repr__(self) -> str:
+        return "..."
+
+
+_UNSEEN = _Unseen()
+_IMMUTABLE = (str, bytes, int, float, complex, bool, type(None), range, numbers.Number)
+#: Inputs larger than this (items of containers plus array elements) are not copied and compared.
+_COPY_BUDGET = 5_000_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _copy_data(value: Any, budget: list[int]) -> Any:
+    """A copy of the data in ``value`` (lists, tuples, dicts, sets, arrays, tensors, pandas objects, nested).
+
+    Immutable values are kept as they are; anything else (a model, a tokenizer, a dataset, a
+    generator) is :data:`_UNSEEN`, never read or copied.
+    """
+    if isinstance(value, _IMMUTABLE) and not hasattr(value, "shape"):
+        return value
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
+    if isinstance(value, list):
+        return [_copy_data(v, budget) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_data(v, budget) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy_data(v, budget) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        budget[0] -= len(value)
+        return set(value)
+    module = type(value).__module__.split(".")[0]
+    if module == "numpy" and hasattr(value, "copy") and hasattr(value, "shape"):
+        budget[0] -= int(getattr(value, "size", 1))
+        if budget[0] < 0:
+            raise _TooLarge
+        return value.copy()
+    if module == "torch" and type(value).__name__ in ("Tensor", "Parameter"):
+        budget[0] -= int(value.numel())
+        if budget[0] < 0:
+            raise _TooLarge
+        return value.detach().clone()
+    if module == "pandas" and type(value).__name__ in ("DataFrame", "Series", "Index"):
+        budget[0] -= int(getattr(value, "size", 1))
+        if budget[0] < 0:
+            raise _TooLarge
+        return value.copy(deep=True)
+    return _UNSEEN
+
+
+def _unchanged(before: Any, after: Any) -> bool:
+    """``True`` if ``after`` (the input now) holds the same data as ``before`` (its copy from before the call)."""
+    if before is _UNSEEN:
+        return True
+    if isinstance(before, list):
+        return isinstance(after, list) and len(after) == len(before) and all(_unchanged(b, a) for b, a in zip(before, after))
+    if isinstance(before, tuple):
+        return isinstance(after, tuple) and len(after) == len(before) and all(_unchanged(b, a) for b, a in zip(before, after))
+    if isinstance(before, dict):
+        return isinstance(after, dict) and set(after) == set(before) and all(_unchanged(before[k], after[k]) for k in before)
+    if isinstance(before, set):
+        return isinstance(after, (set, frozenset)) and set(after) == before
+    module = type(before).__module__.split(".")[0]
+    try:
+        if module == "numpy" and hasattr(before, "shape"):
+            import numpy as np
+
+            if not (isinstance(after, type(before)) and after.shape == before.shape and after.dtype == before.dtype):
+                return False
+            return bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+        if module == "torch":
+            import torch
+
+            return (isinstance(after, torch.Tensor) and after.shape == before.shape and after.dtype == before.dtype
+                    and bool(torch.equal(before, after) or torch.allclose(before, after, rtol=0, atol=0, equal_nan=True)))
+        if module == "pandas":
+            return type(after) is type(before) and bool(before.equals(after))
+        if before is after or bool(before == after):
+            return True
+        return isinstance(before, float) and isinstance(after, float) and before != before and after != after  # nan
+    except Exception:  # data that cannot be compared this way: say nothing
+        return True
+
+
+def _inputs(func: Any, args: tuple, kwargs: dict) -> list[tuple[str, Any, Any]]:
+    """``(name, the input, a copy of its data)`` for every argument of the call whose data can be copied cheaply."""
+    __tracebackhide__ = True
+    try:
+        bound = inspect.signature(func).bind_partial(*args, **kwargs).arguments
+        named = [(name, value) for name, value in bound.items()]
+        params = inspect.signature(func).parameters
+        flat = []
+        for name, value in named:
+            kind = params[name].kind if name in params else None
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                flat += [(f"{name}[{i}]", v) for i, v in enumerate(value)]
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                flat += list(value.items())
+            else:
+                flat.append((name, value))
+    except (TypeError, ValueError):  # no signature, or one the arguments do not fit (the call will say so)
+        flat = [(f"argument {i + 1}", v) for i, v in enumerate(args)] + list(kwargs.items())
+    copies = []
+    for name, value in flat:
+        try:
+            copy = _copy_data(value, [_COPY_BUDGET])
+        except Exception:  # too large, or a copy that fails: not compared
+            continue
+        if copy is not _UNSEEN and not isinstance(value, _IMMUTABLE):
+            copies.append((name, value, copy))
+    return copies
+
+
+def _check_inputs(func: Any, inputs: list[tuple[str, Any, Any]]) -> None:
+    """Fail with a :class:`ChangedInputError` if the call changed any of ``inputs`` in place."""
+    __tracebackhide__ = True
+    for name, value, before in inputs:
+        if not _unchanged(before, value):
+            raise ChangedInputError(
+                f"`{_learner_name(func)}` changed its input `{name}` in place; work on a copy.\n"
+                f"The caller still needs it as it was: `{name}` was {shorten(before, 70)} before the call "
+                f"and is {shorten(value, 70)} after it."
+            )
+
+
+def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any], inputs: list | None = None) -> Any:
     """Run the learner's function, watching for the reference and explaining stubs.
 
     The errors it raises carry the learner's own frames as their traceback (where the stub
@@ -539,6 +680,7 @@ def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any]) ->
             threading.setprofile(previous_thread)
     if used:
         raise _used_error(func, used).with_traceback(_chain(where_used[:1]))
+    _check_inputs(func, inputs if inputs is not None else [])
     return result
 
 
@@ -558,6 +700,11 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     :class:`CheckError` (an ``AssertionError``) whose traceback ends in the
     learner's own code.
 
+    The call must leave its inputs as they were: lists, tuples, dicts, sets, NumPy arrays, PyTorch
+    tensors and pandas objects (nested too) are copied before the call and compared after it, and
+    a :class:`ChangedInputError` says which one the function changed in place. Other objects (a
+    model, a tokenizer, a dataset, a function) and very large inputs are not compared.
+
     Examples
     --------
     >>> def first_word(text):
@@ -566,11 +713,19 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     Traceback (most recent call last):
     ...
     course_grading.checks.AnswerError: first_word('') raised IndexError: list index out of range
+    >>> def smallest(numbers):
+    ...     numbers.sort()
+    ...     return numbers[0]
+    >>> call(smallest, [3, 1, 2])
+    Traceback (most recent call last):
+    ...
+    course_grading.checks.ChangedInputError: `smallest` changed its input `numbers` in place; work on a copy.
+    The caller still needs it as it was: `numbers` was [3, 1, 2] before the call and is [1, 2, 3] after it.
     """
     __tracebackhide__ = True
     try:
-        return _invoke(func, args, kwargs, forbid)
-    except (UsedReferenceError, NotWrittenError):
+        return _invoke(func, args, kwargs, forbid, _inputs(func, args, kwargs))
+    except (UsedReferenceError, NotWrittenError, ChangedInputError):
         raise
     except Exception as err:  # the learner's own code raised, an assert of theirs included
         raise AnswerError(
@@ -614,11 +769,13 @@ def expect_error(func: Callable, *args: Any, error: type[BaseException] = ValueE
     course_grading.checks.CheckError: half(4) should raise ValueError, but it returned 2.
     """
     __tracebackhide__ = True
+    inputs = _inputs(func, args, kwargs)
     try:
-        result = _invoke(func, args, kwargs, forbid)
+        result = _invoke(func, args, kwargs, forbid, inputs)
     except error:
+        _check_inputs(func, inputs)  # raising is right, but not after changing the caller's data
         return None
-    except (UsedReferenceError, NotWrittenError):
+    except (UsedReferenceError, NotWrittenError, ChangedInputError):
         raise
     except Exception as err:
         raise CheckError(
