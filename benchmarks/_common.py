@@ -60,10 +60,10 @@ def cpu_model() -> str:
 
 def bf16_supported() -> bool:
     """Whether the hardware has native bf16 arithmetic: a GPU that supports it, else the CPU's flags
-    (the library's own detection, :func:`sentiment_lib.modeling.cpu_has_native_bf16`)."""
+    (the library's own detection, :func:`sentiment_lib.hardware.cpu_has_native_bf16`)."""
     import torch
 
-    from sentiment_lib.modeling import cpu_has_native_bf16
+    from sentiment_lib.hardware import cpu_has_native_bf16
 
     if torch.cuda.is_available():
         return bool(torch.cuda.is_bf16_supported())

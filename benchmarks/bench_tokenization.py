@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from transformers import BertTokenizerLegacy
 
-    from sentiment_lib.modeling import resolve_model
+    from sentiment_lib.checkpoints import resolve_model
     from sentiment_lib.tokenization import load_tokenizer
 
     # only the tokenizer matters here, so the smoke run uses the real vocabulary too

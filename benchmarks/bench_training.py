@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> dict:
     _common.setup_env(args)
 
     from sentiment_lib.data import prepare_splits
-    from sentiment_lib.modeling import build_model, resolve_model
+    from sentiment_lib.checkpoints import resolve_model
+    from sentiment_lib.modeling import build_model
     from sentiment_lib.tokenization import load_tokenizer
 
     model_name = _common.resolve_model_name(args)

@@ -1,8 +1,9 @@
 """The course's grading: the checks the notebooks' test cells run, and the ``course-grade`` tool.
 
 Installed with ``sentiment-lib`` (same ``pyproject.toml``); the notebooks reach the checks as
-before, through ``from sentiment_lib import grading``. Nothing here imports ``sentiment_lib``
-except the benchmark (``cpu_flags``) and the doctests.
+before, through ``from sentiment_lib import grading``. Nothing here imports the library's chapters
+(tests/test_layers.py): only its shared ``sentiment_lib.environment`` (the sandbox's and the simulated
+course's offline environment) and ``sentiment_lib.hardware`` (the benchmark's ``cpu_flags``).
 
 ==================  ============================================================
 module              what it holds

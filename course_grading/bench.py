@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sentiment_lib.hardware import cpu_flags
+
 from .simulated import course as C
 from .simulated import students as S
 
@@ -127,8 +129,6 @@ def main(argv: list[str] | None = None) -> int:
         r["csv_rows_differing_from_first"] = [
             {"first": a, "this": b} for a, b in zip(runs[0]["csv"], r["csv"]) if a != b
         ] + ([{"row_count": [len(runs[0]["csv"]), len(r["csv"])]}] if len(r["csv"]) != len(runs[0]["csv"]) else [])
-    from sentiment_lib.modeling import cpu_flags
-
     summary = {
         "learners": args.learners, "assignments": assignments, "cores": len(os.sched_getaffinity(0)),
         "cpu_flags": sorted(set(cpu_flags()) & {"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "fma"}),

@@ -52,7 +52,7 @@ from .progress import Progress, summarize
 from .records import (ENVIRONMENT_ERROR, STATUS_DIR, Submission, is_done, read_status, status_path,
                       students_of, submission_digest, write_status)
 from .runner import Job, Limits, Pool, error_reason, preload_nbgrader
-from .sandbox import Sandbox, SandboxUnavailable
+from .sandbox import Sandbox, SandboxUnavailable, find_bwrap, self_check
 
 
 def fail(message: str) -> int:
@@ -106,8 +106,6 @@ def make_sandbox(root: Path, args: argparse.Namespace) -> Sandbox | None:
         print("warning: --no-sandbox: the learners' code runs with your rights and can read solutions/, "
               "the gradebook and your files (docs/grading-safety.md)", file=sys.stderr, flush=True)
         return None
-    from .sandbox import find_bwrap, self_check
-
     bwrap = find_bwrap()
     self_check(bwrap)
     return Sandbox(course_root=root, disk_bytes=int(args.disk_gb * 2**30), tmp_bytes=int(args.disk_gb * 2**30),

@@ -17,8 +17,14 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from .checkpoints import read_json
 from .errors import SentimentLibError
 from .evaluation import EvalResult, compute_metrics
+from .figures import HATCHES, PALETTE
+from .inference import SentimentClassifier
+from .modeling import build_model
+from .tokenization import load_tokenizer
+from .training import load_metrics
 
 
 def tfidf_pipeline(ngram_range: tuple[int, int] = (1, 2), *, C: float = 4.0, min_df: int = 2) -> Any:
@@ -129,10 +135,6 @@ def evaluate_classifier(
 
 def untrained_classifier(model: str | os.PathLike | None = None, *, max_length: int = 256, seed: int = 42) -> Any:
     """The pretrained encoder with a fresh, untrained head (the non-fine-tuned baseline)."""
-    from .inference import SentimentClassifier
-    from .modeling import build_model
-    from .tokenization import load_tokenizer
-
     return SentimentClassifier(build_model(model, seed=seed), load_tokenizer(model), max_length=max_length)
 
 
@@ -179,9 +181,6 @@ def compare_models(
     >>> table.loc["fine-tuned", "accuracy"] > table.loc["pretrained, untrained head", "accuracy"]  # doctest: +SKIP
     True
     """
-    from .inference import SentimentClassifier
-    from .training import load_metrics
-
     texts, labels = splits["test"]["text"], splits["test"]["label"]
     validation = (splits["validation"]["text"], splits["validation"]["label"]) if "validation" in splits else None
     kw = dict(validation=validation, predictions=predictions)
@@ -191,8 +190,6 @@ def compare_models(
         fine_tuned = SentimentClassifier.from_pretrained(fine_tuned_dir, precision="auto")
         settings_file = os.path.join(fine_tuned_dir, "training_config.json")
         if pretrained is None and os.path.isfile(settings_file):
-            from .checkpoints import read_json
-
             pretrained = read_json(settings_file).get("model_source")
         max_length = fine_tuned.max_length
     untrained = untrained_classifier(pretrained, max_length=max_length)
@@ -213,8 +210,6 @@ def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "
     bar carries its value, so the chart never relies on colour alone.
     """
     import matplotlib.pyplot as plt
-
-    from .figures import HATCHES, PALETTE
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SentimentLibError
+from .evaluation import proportion_interval
 from .evaluation import LABELS
 
 SUITES_FILE = Path(__file__).with_name("behaviour_suites.json")
@@ -183,8 +184,6 @@ def _positive(predict_proba: Callable[[list[str]], Any], texts: list[str]) -> np
 
 def score(suite: dict[str, Any], cases: Sequence[Case], predict_proba: Callable[[list[str]], Any], *, worst: int = 3) -> SuiteResult:
     """Run one suite's cases through a model: which fail, the failure rate's Wilson interval, the worst cases."""
-    from .evaluation import proportion_interval
-
     p = _positive(predict_proba, [c.text for c in cases])
     tolerance = float(suite.get("tolerance", 0.0))
     if suite["type"] == "MFT":
@@ -249,8 +248,6 @@ def by_capability(results: Sequence[SuiteResult]) -> pd.DataFrame:
     >>> float(by_capability(rs).loc["negation", "failure rate"])
     0.3
     """
-    from .evaluation import proportion_interval
-
     rows = {}
     for r in results:
         n, k = rows.get(r.capability, (0, 0))

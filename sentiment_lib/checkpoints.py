@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .domains import Domain, path_kind
 from .errors import SentimentLibError
 
 DEFAULT_MODEL = "distilbert-base-uncased"
@@ -176,8 +177,6 @@ def model_name_problem(name: str | os.PathLike) -> str | None:
         return "is empty"
     if name.lower() in OFFLINE_NAMES or name.lower() == TINY_NAME:
         return None
-    from .domains import path_kind
-
     kind = path_kind(name)
     if kind.startswith("unusable"):
         return f"is not a usable path ({kind.partition(': ')[2]})"
@@ -186,6 +185,13 @@ def model_name_problem(name: str | os.PathLike) -> str | None:
     if kind != "missing":
         return None if kind == "dir" else f"is a {kind}, not a model directory"
     return "does not exist" if looks_like_path(name) else None
+
+
+#: The domain of every model setting (``train --model``, ``--model-dir``, ``TrainConfig.model``): here,
+#: beside :func:`model_name_problem`, so that :mod:`sentiment_lib.domains` needs nothing of this module.
+MODEL = Domain("str", test=model_name_problem,
+               accepts="a model directory written by `train`, 'tiny', 'offline' or a hub id such as distilbert-base-uncased",
+               hint="Train one first (sentiment-lib train --output-dir DIR), or check the path.")
 
 
 def position_limit(name_or_path: str | os.PathLike | None = None) -> int | None:

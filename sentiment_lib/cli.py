@@ -13,9 +13,13 @@ import sys
 from dataclasses import fields, replace
 from typing import Any, NoReturn, Sequence
 
-from .domains import BATCH_SIZE, DATA_DIR, MODEL, SEED, Domain, field_domains, flag_name
+from . import training
+from .checkpoints import MODEL, saved_settings
+from .domains import BATCH_SIZE, DATA_DIR, SEED, Domain, field_domains, flag_name
 from .errors import SentimentLibError
-from .training import DEFAULT_PROFILE, PROFILES, TrainConfig
+from .export import export_onnx
+from .runs import first_to_report, is_main_process, main_had_time_to_report, start_processes
+from .training import DEFAULT_PROFILE, PROFILES, TrainConfig, check_model_fits, config_from
 
 SIZE = Domain("int", minimum=1, optional=True)
 ENCODING = Domain(test=lambda name: None if _is_codec(name) else "is not an encoding Python knows",
@@ -162,16 +166,13 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 
 def _cmd_train(args: argparse.Namespace) -> int:
     """Train; under ``torchrun``/``accelerate launch`` every process runs this, the main one prints the result."""
-    from .runs import is_main_process, start_processes
-    from .training import check_model_fits, config_from, fine_tune
-
     start_processes()  # several processes: join first, so that one error is reported once (runs.first_to_report)
     values = {k: v for k, v in vars(args).items() if k != "command"}
     profile = values.pop("profile", DEFAULT_PROFILE)
     config = config_from(profile, values, flags=True)
     check_model_fits(config, flags=True)  # --max-length against the model's position limit, before any work
     with contextlib.redirect_stdout(sys.stderr):  # Trainer's progress logs go to stderr; stdout is JSON
-        result = fine_tune(config)
+        result = training.fine_tune(config)
     if is_main_process():
         print(json.dumps({"output_dir": result.output_dir, **result.metrics}, indent=2))
     return 0
@@ -224,7 +225,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .baseline import compare_models
-    from .checkpoints import saved_settings
     from .data import prepare_splits
 
     settings = saved_settings(args.model_dir) if args.model_dir else {}
@@ -244,8 +244,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_onnx
-
     result = export_onnx(args.model_dir, args.output, quantize=args.quantize)
     print(json.dumps(result.to_dict(), indent=2))
     return 0
@@ -289,8 +287,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     Under ``torchrun``/``accelerate launch`` every process exits with the same status, and an
     error that all of them hit is printed by one of them only.
     """
-    from .runs import first_to_report, main_had_time_to_report
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -30,6 +30,8 @@ HUB_DATASET = "stanfordnlp/imdb"
 DATA_ENV = "SENTIMENT_DATA_DIR"
 LABEL_NAMES = ["neg", "pos"]
 REQUIRED_COLUMNS = ("text", "label")
+#: Validation reviews held out of train by default: the quick profile's (``training.PROFILES``; a test keeps them equal).
+VALIDATION_SIZE = 1000
 
 _BR = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]+")
@@ -340,7 +342,7 @@ def prepare_splits(
     data_dir: str | os.PathLike | None = None,
     *,
     train_size: int | None = None,
-    validation_size: int = 1000,
+    validation_size: int = VALIDATION_SIZE,
     test_size: int | None = None,
     clean: bool = True,
     seed: int = 42,

@@ -262,14 +262,3 @@ BATCH_SIZE = Domain("int", minimum=1)
 SEED = Domain("int", minimum=0, maximum=SEED_MAX)
 DATA_DIR = Domain("str", path="dir", optional=True,
                   hint="Pass a directory holding train.parquet and test.parquet, or set SENTIMENT_DATA_DIR to one.")
-
-
-def _model_problem(name: Any) -> str | None:
-    from .checkpoints import model_name_problem
-
-    return model_name_problem(name)
-
-
-MODEL = Domain("str", test=_model_problem,
-               accepts="a model directory written by `train`, 'tiny', 'offline' or a hub id such as distilbert-base-uncased",
-               hint="Train one first (sentiment-lib train --output-dir DIR), or check the path.")

@@ -14,8 +14,9 @@ import pandas as pd
 
 from .errors import SentimentLibError
 from .checkpoints import ID2LABEL
+from .figures import PALETTE
 
-LABELS = tuple(ID2LABEL[i] for i in sorted(ID2LABEL))  # the models' label names, defined once in modeling
+LABELS = tuple(ID2LABEL[i] for i in sorted(ID2LABEL))  # the models' label names, defined once in checkpoints
 
 
 def _one_per_label(y_true: Sequence[int], values: Sequence[Any], what: str = "prediction", dtype: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -405,8 +406,6 @@ def plot_reliability_diagram(curves: dict[str, tuple[Sequence[int], Sequence[flo
     """
     import matplotlib.pyplot as plt
 
-    from .figures import PALETTE
-
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
     ax.plot([0.5, 1], [0.5, 1], ":", color="grey", label="perfectly calibrated")
@@ -484,8 +483,6 @@ def plot_roc_curve(y_true: Sequence[int], y_prob: Sequence[float], ax: Any = Non
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
-    from .figures import PALETTE
-
     # one curve, solid and Okabe-Ito blue; the chance level is dashed and named in the legend
     display = RocCurveDisplay.from_predictions(y_true, y_prob, ax=ax, name=name, plot_chance_level=True)
     display.line_.set_color(PALETTE[0])

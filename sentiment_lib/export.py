@@ -33,7 +33,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .checkpoints import cache_dir, check_model_dir, read_json, resolve_model, restore_interrupted_publish
 from .errors import SentimentLibError
+from .modeling import load_model
 
 ONNX_DIR = "onnx"
 FP32_FILE = "model.onnx"
@@ -106,8 +108,6 @@ def check_fine_tuned(model_dir: str | os.PathLike) -> Path:
     ...
     sentiment_lib.errors.SentimentLibError: Model directory /nonexistent does not exist. Train one first (sentiment-lib train --output-dir DIR) or pass a hub name.
     """
-    from .checkpoints import check_model_dir
-
     path = Path(model_dir).expanduser()
     if is_export(path):
         raise SentimentLibError(
@@ -251,9 +251,7 @@ def export_onnx(
     """
     import time
 
-    from .checkpoints import read_json, resolve_model
-    from .modeling import load_model
-    from .tokenization import load_tokenizer
+    from .tokenization import load_tokenizer  # pandas: not imported until an export
 
     start = time.perf_counter()
     model_dir = check_fine_tuned(resolve_model(str(model_dir)))  # "tiny" names the test model
@@ -307,8 +305,6 @@ def onnx_path(model_dir: str | os.PathLike, *, quantize: bool = False) -> Path:
     'model_quantized.onnx'
     """
     import hashlib
-
-    from .checkpoints import cache_dir, restore_interrupted_publish
 
     path = Path(model_dir).expanduser()
     restore_interrupted_publish(path)

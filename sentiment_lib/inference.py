@@ -15,11 +15,15 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .checkpoints import read_json, resolve_model, saved_settings
+from .data import VALIDATION_SIZE, balanced_subset, clean_dataset, prepare_splits
 from .domains import BATCH_SIZE
 from .errors import SentimentLibError
-from .checkpoints import resolve_model
+from .evaluation import compute_metrics, softmax  # softmax: the one numerically stable softmax of the library
+from .export import OnnxLogits, onnx_path
 from .hardware import pick_device, resolve_precision
 from .modeling import load_model
+from .quantization import quantize_int8
 from .tokenization import check_strategy, load_tokenizer, tokenize
 
 
@@ -180,7 +184,7 @@ class SentimentClassifier:
     precision : {"fp32", "auto", "bf16", "fp16"}, default="fp32"
         Arithmetic of the forward pass (autocast; the weights stay fp32).
         ``"auto"``: bf16 where the hardware has it natively, else fp32
-        (:func:`~sentiment_lib.modeling.resolve_precision`). A classifier built
+        (:func:`~sentiment_lib.hardware.resolve_precision`). A classifier built
         around a model in memory computes exactly as that model (fp32);
         :meth:`from_pretrained`, the command line and the book use ``"auto"``.
 
@@ -238,8 +242,6 @@ class SentimentClassifier:
         """
         from pathlib import Path
 
-        from .checkpoints import read_json
-
         if backend not in BACKENDS:
             raise SentimentLibError(f"Unknown backend {backend!r}.", hint=f"Use one of: {', '.join(BACKENDS)}.")
         if backend == "onnx":
@@ -251,8 +253,6 @@ class SentimentClassifier:
         model = load_model(path, device="cpu")
         tokenizer = load_tokenizer(path)
         if quantize:
-            from .quantization import quantize_int8
-
             model = quantize_int8(model)
             device, precision = "cpu", "fp32"  # int8 layers do not autocast
         clf = cls(
@@ -458,8 +458,6 @@ class OnnxSentimentClassifier(SentimentClassifier):
         """
         import json
 
-        from .export import OnnxLogits, onnx_path
-
         file = onnx_path(resolve_model(name_or_path), quantize=quantize)
         folder = file.parent.parent
         config = json.loads((folder / "config.json").read_text())
@@ -481,8 +479,6 @@ class OnnxSentimentClassifier(SentimentClassifier):
 
     def _probabilities(self, batch: list[str]) -> np.ndarray:
         enc = tokenize(batch, self.tokenizer, max_length=self.max_length, strategy=self.strategy, return_tensors="np")
-        from .evaluation import softmax  # the one numerically stable softmax of the library
-
         return softmax(self.model(enc).astype(np.float64)).astype(np.float32)
 
 
@@ -516,16 +512,11 @@ def evaluate_model(model_dir: str | os.PathLike, *, split: str = "test", size: i
     >>> evaluate_model("runs/quick", size=500).accuracy    # doctest: +SKIP
     0.87
     """
-    from .checkpoints import saved_settings
-    from .data import balanced_subset, clean_dataset, prepare_splits
-    from .evaluation import compute_metrics
-    from .training import TrainConfig
-
     if split not in ("test", "validation"):
         raise SentimentLibError(f"Unknown split {split!r}.", hint="Use 'test' or 'validation'.")
     settings = saved_settings(model_dir)
     splits = prepare_splits(data_dir, train_size=None,
-                            validation_size=settings.get("validation_size", TrainConfig.validation_size),
+                            validation_size=settings.get("validation_size", VALIDATION_SIZE),
                             test_size=size if split == "test" else None, clean=False,
                             seed=settings.get("seed", seed))
     data = splits[split]

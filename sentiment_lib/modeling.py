@@ -4,8 +4,9 @@
 encoder was pretrained (``encoder_pooling``: ``[CLS]`` for DistilBERT, the mean for a sentence
 encoder); ``load_model`` loads a fine-tuned classifier for inference. Where a model comes from
 (``resolve_model``: ``None``, ``"offline"``, ``"tiny"``, a directory or a hub id) is
-:mod:`sentiment_lib.checkpoints`, and the device and arithmetic are :mod:`sentiment_lib.hardware`;
-both are re-exported here, so ``from sentiment_lib.modeling import resolve_model`` keeps working.
+:mod:`sentiment_lib.checkpoints`, and the device and arithmetic are :mod:`sentiment_lib.hardware`:
+import them from there. Chapters 2 and 3 of the book import ``resolve_model``, ``resolve_precision``
+and ``cpu_has_native_bf16`` from this module, so those three names stay importable here.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import SentimentLibError
-from .checkpoints import (  # noqa: F401  (re-exported: where a model comes from)
-    DEFAULT_MODEL, ID2LABEL, LABEL2ID, MODEL_ENV, OFFLINE_NAMES, TINY_NAME, WEIGHT_FILES, cache_dir, check_model_dir,
-    _is_local, looks_like_path, model_name_problem, offline_model_dir, position_limit, quiet_transformers, read_json,
-    resolve_model, restore_interrupted_publish, tiny_model_dir,
+from .checkpoints import (
+    ID2LABEL, LABEL2ID, WEIGHT_FILES, _is_local, check_model_dir, quiet_transformers, read_json, resolve_model,
 )
-from .hardware import PRECISIONS, cpu_flags, cpu_has_native_bf16, pick_device, resolve_precision  # noqa: F401
-
+from .errors import SentimentLibError
+from .hardware import pick_device
+from .hardware import cpu_has_native_bf16, resolve_precision  # noqa: F401  (the book's chapter 3 imports them from here)
 
 def load_model(name_or_path: str | os.PathLike | None = None, *, device: str | None = None) -> Any:
     """Load a sequence classifier for inference (``eval`` mode), with clear errors.

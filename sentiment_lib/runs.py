@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from .checkpoints import restore_interrupted_publish
 from .errors import SentimentLibError
 
 T = TypeVar("T")
@@ -189,8 +190,6 @@ def prepare_dirs(config: Any) -> tuple[Path, Path]:
 
 
 def _prepare_dirs_here(config: Any) -> tuple[Path, Path]:
-    from .checkpoints import restore_interrupted_publish
-
     output = Path(config.output_dir).expanduser()
     restore_interrupted_publish(output)
     staging = staging_dir(output)
@@ -214,7 +213,7 @@ def publish(model_dir: Path, output: Path) -> None:
     """Move a finished model into place; an older model there is removed only afterwards.
 
     A kill between the two moves leaves the older model in ``OUTPUT.old``;
-    :func:`~sentiment_lib.modeling.restore_interrupted_publish` puts it back
+    :func:`~sentiment_lib.checkpoints.restore_interrupted_publish` puts it back
     the next time the directory is trained into or loaded.
     """
     old = output.with_name(output.name + ".old")

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .checkpoints import resolve_model
 from .errors import SentimentLibError
 
 STRATEGIES = ("head", "head_tail")
@@ -33,7 +34,7 @@ TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model
 def load_tokenizer(name_or_path: str | None = None) -> Any:
     """Load the fast (Rust-backed) tokenizer of a model.
 
-    ``None`` resolves the model the same way as :func:`sentiment_lib.modeling.resolve_model`.
+    ``None`` resolves the model the same way as :func:`sentiment_lib.checkpoints.resolve_model`.
 
     Examples
     --------
@@ -41,8 +42,6 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
     >>> tok("A great film!")["input_ids"]               # doctest: +SKIP
     [101, 1037, 2307, 2143, 999, 102]
     """
-    from .checkpoints import resolve_model
-
     path = resolve_model(name_or_path)
     hint = (
         "Point at a model directory that holds tokenizer.json / vocab.txt, "

@@ -23,8 +23,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .domains import BATCH_SIZE, COUNT, DATA_DIR, MODEL, SEED, Domain, check_fields, flag_name
+from . import __version__
+from .checkpoints import MODEL, position_limit, read_json, resolve_model, restore_interrupted_publish
+from .domains import BATCH_SIZE, COUNT, DATA_DIR, SEED, Domain, check_fields, flag_name
 from .errors import SentimentLibError
+from .figures import PALETTE
+from .hardware import PRECISIONS, load_average, resolve_precision
+from .modeling import POOLINGS, build_model
 from .runs import (
     finish_run, is_main_process, latest_checkpoint, make_trainer_class, prepare_dirs, staging_dir, start_processes,
     world_size,
@@ -138,9 +143,7 @@ def config_from(profile: str | None, overrides: dict[str, Any], *, flags: bool =
 def validate_config(config: TrainConfig, *, flags: bool = False) -> None:
     """Raise a clear error for settings that cannot work: each field against its domain, then the
     choices and combinations (errors name ``--flags`` with ``flags=True``)."""
-    from .hardware import PRECISIONS
-    from .modeling import POOLINGS
-    from .tokenization import check_strategy
+    from .tokenization import check_strategy  # pandas: importing this module stays cheap (the command line)
 
     check_fields(config, flags=flags)
     name = flag_name if flags else str
@@ -168,8 +171,6 @@ def check_model_fits(config: TrainConfig, *, flags: bool = False) -> str:
     ...
     sentiment_lib.errors.SentimentLibError: --max-length 100000 is out of range: expected an integer in [8, 512] (the model's max_position_embeddings).
     """
-    from .checkpoints import position_limit, resolve_model
-
     model_path = resolve_model(config.model)
     limit = position_limit(model_path)
     if limit is not None:
@@ -323,11 +324,8 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     """
     import torch
 
-    from . import __version__
-    from .data import prepare_splits
-    from .evaluation import trainer_metrics
-    from .hardware import load_average, resolve_precision
-    from .modeling import build_model
+    from .data import prepare_splits  # pandas, datasets: imported when a run starts
+    from .evaluation import trainer_metrics  # chapter 4's metrics pick the kept checkpoint (tests/test_layers.py)
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
     validate_config(config)
@@ -389,6 +387,8 @@ def _score_test(trainer: Any, tokenizer: Any, splits: Any, config: TrainConfig, 
     The probabilities are stored in ``model_dir`` (the saved kept model), so that
     ``SentimentClassifier.from_pretrained(...).predict_proba(test, reuse=True)`` reads them.
     """
+    # chapter 4's metrics and chapter 5's classifier, imported here only (tests/test_layers.py: FORWARD):
+    # the test split is scored the way chapter 5 scores it, and its probabilities stored where it reuses them
     from .evaluation import compute_metrics
     from .inference import SentimentClassifier
 
@@ -509,8 +509,6 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     --------
     >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
     """
-    from .checkpoints import restore_interrupted_publish
-
     output = Path(config.output_dir).expanduser()
     saved = _saved_run(config, output)
     if saved is not None:
@@ -529,8 +527,6 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
 
 def _saved_run(config: TrainConfig, output: Path) -> TrainResult | None:
     """The run in ``output`` if it was trained with ``config``'s settings, else None."""
-    from .checkpoints import read_json
-
     saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
     if not (saved_config.is_file() and saved_metrics.is_file()):
         return None
@@ -646,8 +642,6 @@ def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> An
     """
     import matplotlib.pyplot as plt
 
-    from .figures import PALETTE
-
     train, val = learning_curve(log_history)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
@@ -664,8 +658,6 @@ def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> An
 
 def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
     """Read ``metrics.json`` of a model directory."""
-    from .checkpoints import read_json
-
     return read_json(Path(model_dir) / "metrics.json")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from sentiment_lib.environment import course_environment
-from sentiment_lib.modeling import tiny_model_dir
+from sentiment_lib.checkpoints import tiny_model_dir
 from sentiment_lib.training import fine_tune, make_config
 
 pytestmark = pytest.mark.slow

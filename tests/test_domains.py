@@ -6,7 +6,7 @@ import pytest
 
 from sentiment_lib.domains import COUNT, Domain, field_domains, path_kind
 from sentiment_lib.errors import SentimentLibError
-from sentiment_lib.modeling import looks_like_path, model_name_problem, resolve_model
+from sentiment_lib.checkpoints import looks_like_path, model_name_problem, resolve_model
 from sentiment_lib.training import TrainConfig, config_from, make_config
 
 

@@ -95,7 +95,7 @@ def test_directories_that_are_not_fine_tuned_models_are_refused(tmp_path, tiny_e
         check_fine_tuned(tmp_path / "empty")
     with pytest.raises(SentimentLibError, match="already an ONNX export"):
         check_fine_tuned(tiny_export.output_dir)
-    from sentiment_lib.modeling import offline_model_dir
+    from sentiment_lib.checkpoints import offline_model_dir
 
     with pytest.raises(SentimentLibError, match="not a fine-tuned model"):  # the pretrained encoder: no head
         check_fine_tuned(offline_model_dir())

@@ -29,7 +29,8 @@ import pytest
 from sentiment_lib.environment import course_environment
 from sentiment_lib.errors import SentimentLibError
 from sentiment_lib.inference import SentimentClassifier
-from sentiment_lib.modeling import load_model, tiny_model_dir
+from sentiment_lib.checkpoints import tiny_model_dir
+from sentiment_lib.modeling import load_model
 from sentiment_lib.training import fine_tune, make_config
 
 # 32 reviews in batches of 4: 8 optimizer steps per epoch; evaluate and checkpoint every 4 steps.

@@ -1,18 +1,10 @@
-"""sentiment_lib.modeling: model resolution, the tiny and offline models, clear errors."""
+"""sentiment_lib.modeling and sentiment_lib.checkpoints: model resolution, the tiny and offline models, clear errors."""
 
 import pytest
 
 from sentiment_lib.errors import SentimentLibError
-from sentiment_lib.modeling import (
-    DEFAULT_MODEL,
-    ID2LABEL,
-    build_model,
-    check_model_dir,
-    count_parameters,
-    load_model,
-    offline_model_dir,
-    resolve_model,
-)
+from sentiment_lib.checkpoints import DEFAULT_MODEL, ID2LABEL, check_model_dir, offline_model_dir, resolve_model
+from sentiment_lib.modeling import build_model, count_parameters, load_model
 
 
 def test_resolution_order(monkeypatch):

@@ -13,7 +13,8 @@ import pytest
 import torch
 
 from sentiment_lib.errors import SentimentLibError
-from sentiment_lib.modeling import build_model, encoder_pooling, resolve_precision
+from sentiment_lib.hardware import resolve_precision
+from sentiment_lib.modeling import build_model, encoder_pooling
 
 
 def test_auto_pooling_follows_the_encoder(tiny_model, tmp_path):

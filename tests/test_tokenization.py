@@ -101,7 +101,7 @@ def test_load_tokenizer_needs_no_torch_and_matches_autotokenizer():
 
     from transformers import AutoTokenizer
 
-    from sentiment_lib.modeling import resolve_model
+    from sentiment_lib.checkpoints import resolve_model
 
     auto = AutoTokenizer.from_pretrained(resolve_model("tiny"))  # builds the tiny model's files first (with torch)
     code = (

