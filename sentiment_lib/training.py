@@ -595,12 +595,13 @@ def learning_curve(log_history: list[dict[str, Any]]) -> Any:
     return train, val
 
 
-def diagnose_learning_curve(log_history: list[dict[str, Any]]) -> str:
+def diagnose_learning_curve(log_history: list[dict[str, Any]], metric: str | None = None, n: int | None = None) -> str:
     """What a learning curve says, in one sentence built from its numbers.
 
-    * validation loss lowest before the end and higher afterwards while the
-      training loss still falls: **overfitting** has begun (the best checkpoint,
-      or ``EarlyStoppingCallback``, keeps the model from before it);
+    * validation loss lowest before the end and higher afterwards: **overfitting** has begun, unless
+      ``metric`` (the score the run selects its checkpoint on, ``metric_for_best_model``) is at the
+      last evaluation still within noise of its best: the binomial noise of a proportion measured on
+      ``n`` validation reviews (1.96 standard errors). Then the sentence says so instead;
     * validation loss still falling at the last evaluation: **underfitting**,
       more steps (or a larger learning rate) would probably help;
     * training loss no lower at the end than at the start: the learning rate is
@@ -608,9 +609,14 @@ def diagnose_learning_curve(log_history: list[dict[str, Any]]) -> str:
 
     Examples
     --------
-    >>> log = [{"step": 1, "loss": 0.7}, {"step": 10, "eval_loss": 0.5}, {"step": 20, "loss": 0.2},
-    ...        {"step": 20, "eval_loss": 0.6}]
+    >>> log = [{"step": 1, "loss": 0.7}, {"step": 10, "eval_loss": 0.5, "eval_f1": 0.80}, {"step": 20, "loss": 0.2},
+    ...        {"step": 20, "eval_loss": 0.6, "eval_f1": 0.70}]
     >>> diagnose_learning_curve(log).startswith("Overfitting")
+    True
+    >>> diagnose_learning_curve(log, metric="f1", n=500).startswith("Overfitting")
+    True
+    >>> log[-1]["eval_f1"] = 0.79   # the score the run selects on: within noise of its best
+    >>> diagnose_learning_curve(log, metric="f1", n=500).startswith("Within noise")
     True
     """
     train, val = learning_curve(log_history)
@@ -625,6 +631,14 @@ def diagnose_learning_curve(log_history: list[dict[str, Any]]) -> str:
     best = int(val["loss"].idxmin())
     best_step, last = int(val["step"].iloc[best]), val.iloc[-1]
     if best < len(val) - 1 and last["loss"] > val["loss"].iloc[best] + 0.01:
+        if metric and n and metric in val:
+            top = float(val[metric].max())
+            noise = 1.96 * (max(top * (1 - top), 1e-12) / n) ** 0.5
+            if top - float(last[metric]) <= noise:
+                return (f"Within noise: the validation loss was lowest ({val['loss'].iloc[best]:.3f}) at step {best_step} "
+                        f"and {last['loss']:.3f} at the last evaluation (step {int(last['step'])}), but the {metric} the run "
+                        f"selects on was {float(last[metric]):.3f} there, within noise of its best {top:.3f} "
+                        f"(±{noise:.3f} on {n:,} reviews): no sign yet that more steps hurt what the run keeps.")
         return (f"Overfitting has begun: the validation loss was lowest ({val['loss'].iloc[best]:.3f}) at step "
                 f"{best_step} and {last['loss']:.3f} at the last evaluation (step {int(last['step'])}); the checkpoint "
                 f"kept is chosen on validation, and EarlyStoppingCallback would have stopped the run.")

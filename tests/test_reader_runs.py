@@ -36,10 +36,19 @@ PLACEHOLDER = re.compile(r"\{glue(?::[a-z]+)?\}`")
 
 
 def build_wheel_site(folder: Path) -> Path:
-    """Build this repository's wheel and install it (no dependencies) into ``folder/site``."""
-    wheels, site = folder / "wheels", folder / "site"
+    """Build this repository's wheel and install it (no dependencies) into ``folder/site``.
+
+    The wheel is built from a copy of the sources, so that setuptools' ``build/`` folder never lands in
+    the checkout (a stale ``build/lib`` would put deleted modules into the next wheel).
+    """
+    import shutil
+
+    wheels, site, source = folder / "wheels", folder / "site", folder / "source"
+    skip = shutil.ignore_patterns(".git", ".venv", "_build", "build", "node_modules", ".cache", "*.egg-info",
+                                  "__pycache__", ".pytest_cache")
+    shutil.copytree(ROOT, source, ignore=skip)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(ROOT)], check=True, cwd=folder)
+                    "-w", str(wheels), str(source)], check=True, cwd=folder)
     wheel = next(wheels.glob("sentiment_lib-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                     "--target", str(site), str(wheel)], check=True)
