@@ -27,7 +27,7 @@ def imdb_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model() -> str:
     """Path of the tiny random DistilBERT (real uncased vocabulary)."""
-    from sentiment_lib.modeling import tiny_model_dir
+    from sentiment_lib.checkpoints import tiny_model_dir
 
     return str(tiny_model_dir())
 
@@ -75,3 +75,63 @@ def real_run(imdb_dir):
     splits = prepare_splits(config["data_dir"], train_size=config["train_size"], validation_size=config["validation_size"],
                             test_size=config["test_size"], clean=config["clean"], seed=config["seed"])
     return result, splits
+
+
+#: Which part of the course each test file checks (issue 38, item 4): `pytest -m library`, `-m book`,
+#: `-m grader` or `-m deployment` (pyproject.toml registers the markers). Every test file must be listed;
+#: the doctests are marked by their package (sentiment_lib: library, course_grading: grader, _ext: book).
+AREAS = {
+    "library": ["test_baseline", "test_behaviour", "test_benchmarks", "test_cli", "test_cli_fuzz", "test_data",
+                "test_distributed", "test_domains", "test_evaluation", "test_export", "test_faults_data",
+                "test_faults_training", "test_figures", "test_inference", "test_integration", "test_layers",
+                "test_modeling", "test_package_layout", "test_pooling", "test_properties", "test_tokenization",
+                "test_training"],
+    "book": ["test_accessibility", "test_book", "test_book_pages", "test_claims", "test_no_test_set_choices",
+             "test_reader_runs"],
+    "grader": ["test_autograde_parallel", "test_course_grading", "test_exercise_accessibility", "test_exercises",
+               "test_feedback_accessibility", "test_feedback_messages", "test_grading_faults", "test_grading_report",
+               "test_grading_trust", "test_mutations", "test_nbgrader", "test_sandbox", "test_toy_models"],
+    "deployment": ["test_course_links", "test_environment", "test_hub", "test_image", "test_launch_paths", "test_workflows",
+                   "test_z2jh"],
+}
+AREA_OF = {name: area for area, names in AREAS.items() for name in names}
+AREA_OF_PACKAGE = {"sentiment_lib": "library", "course_grading": "grader", "_ext": "book",
+                   "tests/mutations": "grader", "tests/hub_browser.py": "deployment"}
+
+
+def area_of(path: Path) -> str | None:
+    """The area of a collected file: its entry in AREAS (a test file) or its top folder (a doctest)."""
+    if path.name.startswith("test_") and path.parent == ROOT / "tests":
+        return AREA_OF.get(path.stem)
+    parts = path.relative_to(ROOT).parts if path.is_relative_to(ROOT) else ()
+    return next((AREA_OF_PACKAGE[key] for key in ("/".join(parts[:2]), parts[0] if parts else "")
+                 if key in AREA_OF_PACKAGE), None)
+
+
+def pytest_collection_modifyitems(config, items):
+    unplaced = set()
+    for item in items:
+        area = area_of(Path(str(item.path)))
+        if area is None:
+            unplaced.add(str(item.path))
+        else:
+            item.add_marker(getattr(pytest.mark, area))
+    if unplaced:
+        raise pytest.UsageError(f"tests/conftest.py: give these files an area in AREAS: {sorted(unplaced)}")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--durations-file", default=None, metavar="PATH",
+                     help="also write the 50 slowest test phases to PATH (make test: .ci/reports/durations.txt)")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """`--durations-file`: the slowest tests as a file CI keeps, beside `--durations`' table in the log."""
+    path = config.getoption("--durations-file")
+    if not path:
+        return
+    reports = [r for found in terminalreporter.stats.values() for r in found if getattr(r, "duration", None) is not None
+               and hasattr(r, "when")]
+    slowest = sorted(reports, key=lambda r: r.duration, reverse=True)[:50]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("".join(f"{r.duration:10.2f}s {r.when:<8} {r.nodeid}\n" for r in slowest))

@@ -1,4 +1,4 @@
-"""Accessibility plumbing of the book (README "Accessibility"); the browser checks are in test_book.py.
+"""Accessibility plumbing of the book (docs/accessibility.md); the browser checks are in test_book.py.
 
 Fast: the fixes for what the theme and MyST-NB write are wired into ``_config.yml`` and do what they
 say, and the checker (axe-core) is pinned to one version in ``package-lock.json``.

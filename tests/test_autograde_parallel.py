@@ -1,4 +1,4 @@
-"""Parallel, sharded and resumable grading with ``course-grade grade`` (README: Grading a large class).
+"""Parallel, sharded and resumable grading with ``course-grade grade`` (docs/instructors.md, "Grading a large class").
 
 A small class of ``ASSIGNMENT`` (the quickest notebook to grade) is graded
 

@@ -1,4 +1,4 @@
-"""The exercises are accessible too (issue 16, item 5; README "Accessibility").
+"""The exercises are accessible too (issue 16, item 5; docs/accessibility.md).
 
 Fast, no browser: every instructor notebook in ``solutions/`` and every student notebook in
 ``exercises/``

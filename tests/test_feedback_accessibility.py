@@ -12,7 +12,7 @@ with nbgrader's own template. What the course's notebooks cause shows in both; w
 template causes shows only in the second. The course's feedback must have no serious or critical
 finding, other than ones on nbgrader's markup listed in ``NBGRADER_UNFIXED`` (none now); nbgrader's
 own template must have exactly the findings listed in ``NBGRADER_TEMPLATE_FINDINGS`` (reported in
-README "Accessibility" for the upstream project, jupyter/nbgrader), and the course's template none
+docs/accessibility.md for the upstream project, jupyter/nbgrader), and the course's template none
 of them. The counts are printed.
 """
 
@@ -127,7 +127,7 @@ def test_feedback_has_no_serious_violation_the_course_owns(browser, served_feedb
 
 
 def test_course_template_removes_what_nbgrader_template_causes(browser, served_feedback):
-    """The same feedback from nbgrader's own template has the serious findings README "Accessibility"
+    """The same feedback from nbgrader's own template has the serious findings docs/accessibility.md
     reports upstream (NBGRADER_TEMPLATE_FINDINGS); the course's template has none of them."""
     stock, ours = {}, {}
     for student in served_feedback["course"]:
@@ -136,13 +136,13 @@ def test_course_template_removes_what_nbgrader_template_causes(browser, served_f
     print("serious/critical axe-core findings, nbgrader's template:", json.dumps(stock), "course's template:", json.dumps(ours))
     seen = {key.split(" ")[0] for found in stock.values() for key in found}
     assert seen == set(NBGRADER_TEMPLATE_FINDINGS), (
-        f"nbgrader's own feedback template now gives {sorted(seen)}; README 'Accessibility' reports "
+        f"nbgrader's own feedback template now gives {sorted(seen)}; docs/accessibility.md reports "
         f"{sorted(NBGRADER_TEMPLATE_FINDINGS)}: update both")
     assert not any(key.split(" ")[0] in NBGRADER_TEMPLATE_FINDINGS and key.split(" ")[0] not in NBGRADER_UNFIXED
                    for found in ours.values() for key in found), ours
 
 
-#: rule -> what in nbgrader's feedback template causes it (README "Accessibility", reported upstream).
+#: rule -> what in nbgrader's feedback template causes it (docs/accessibility.md, reported upstream).
 NBGRADER_TEMPLATE_FINDINGS: dict[str, str] = {
     "html-has-lang": "the template's own header block writes <html> without lang (nbconvert's classic one has it)",
     "color-contrast": "bootstrap 3's grey <pre> background (#f5f5f5) under nbconvert's code and ANSI traceback colours "

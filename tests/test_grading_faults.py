@@ -1,8 +1,8 @@
 """Grading faults: hostile and broken submissions, and grading killed halfway.
 
 One batch of submissions of ``FAULTY`` is graded by ``course-grade grade`` (one
-``nbgrader autograde --student`` process per submission, under a memory limit), the way the
-README tells instructors to grade. Two students behave; the others
+``nbgrader autograde --student`` process per submission, under a memory limit), the way
+docs/instructors.md tells instructors to grade. Two students behave; the others
 
 ================  =========================================================================
 ``sys_exit``      calls ``sys.exit(1)`` after a right answer

@@ -1,4 +1,4 @@
-"""Grades an instructor can trust (README: Grading safety): the environment is not the learner.
+"""Grades an instructor can trust (docs/grading-safety.md): the environment is not the learner.
 
 * The data and the model cache under ``/tmp`` (the sandbox's own ``/tmp`` is private), in a
   dot folder, in the masked home folder: a correct and a partial submission of ``01_data`` get
