@@ -1,6 +1,7 @@
 # make book : set up .venv and build the book (offline when ../shared/data/imdb is present: sentiment_lib/environment.py)
 # make test : set up .venv and run the whole test suite
 # make hub  : the course on a JupyterHub on this machine, as root (docs/hub.md; HUB_ARGS="--port 8000 ...")
+# make image: the single-user image deploy/z2jh/values.yaml names (deploy/image/Dockerfile; needs docker)
 VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
@@ -22,7 +23,7 @@ $(foreach kv,$(shell PYTHONPATH=. $(PYTHON) -m sentiment_lib.environment --make)
 # --no-compile: byte-compiling every installed file took over a minute, most of it never imported).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup setup-book book demo-js test test-fast clean repository-url hub
+.PHONY: setup setup-book book demo-js test test-fast clean repository-url hub image
 
 # Two stages: what the book needs (the library, the offline encoder, Jupyter Book), then everything
 # the tests, the grading tool and the hub need. `make book` installs only the first (a minute less).
@@ -54,8 +55,12 @@ demo-js:
 	@if command -v npm >/dev/null && [ ! -f node_modules/@huggingface/transformers/dist/transformers.min.js ]; then \
 		npm ci --ignore-scripts --no-audit --no-fund; fi
 
+# The slowest tests' times stay behind as an artifact: $(REPORTS)/junit.xml (every test's time) and
+# $(REPORTS)/durations.txt (the 50 slowest), under a git-ignored folder that CI keeps.
+REPORTS ?= .ci/reports
 test: setup
-	$(BIN)/python -m pytest --durations=25
+	@mkdir -p $(REPORTS)
+	$(BIN)/python -m pytest --durations=50 --junitxml=$(REPORTS)/junit.xml --durations-file=$(REPORTS)/durations.txt
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
@@ -67,6 +72,13 @@ hub: setup
 
 clean:
 	rm -rf _build
+
+# The course on Kubernetes runs this image (deploy/z2jh/values.yaml's singleuser.image: name and tag,
+# which tests/test_image.py keeps equal to IMAGE and IMAGE_TAG); push it with `docker push $(IMAGE):$(IMAGE_TAG)`.
+IMAGE     ?= ghcr.io/distilbert-course/sentiment-analysis
+IMAGE_TAG ?= main
+image:
+	docker build -f deploy/image/Dockerfile -t $(IMAGE):$(IMAGE_TAG) .
 
 # After changing repository.url (or .branch) in _config.yml: rewrite every copy of the address.
 repository-url: setup
