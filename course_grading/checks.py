@@ -621,9 +621,25 @@ def _check_inputs(func: Any, inputs: list[tuple[str, Any, Any]]) -> None:
         if not _unchanged(before, value):
             raise ChangedInputError(
                 f"`{_learner_name(func)}` changed its input `{name}` in place; work on a copy.\n"
-                f"The caller still needs it as it was: `{name}` was {shorten(before, 70)} before the call "
-                f"and is {shorten(value, 70)} after it."
+                f"The caller still needs it as it was: {_difference(before, value, name)}."
             )
+
+
+def _difference(before: Any, after: Any, where: str) -> str:
+    """Where an input changed, for the message: the innermost item of lists, tuples and dicts that differs."""
+    if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)) and len(before) == len(after):
+        for i, (b, a) in enumerate(zip(before, after)):
+            if not _unchanged(b, a):
+                return _difference(b, a, f"{where}[{i}]")
+    if isinstance(before, dict) and isinstance(after, dict):
+        lost, gained = [k for k in before if k not in after], [k for k in after if k not in before]
+        if lost or gained:
+            return f"`{where}` " + " and ".join(
+                ([f"lost the key {shorten(lost[0], 30)}"] if lost else []) + ([f"gained the key {shorten(gained[0], 30)}"] if gained else []))
+        for k in before:
+            if not _unchanged(before[k], after[k]):
+                return _difference(before[k], after[k], f"{where}[{k!r}]")
+    return f"`{where}` was {shorten(before, 70)} before the call and is {shorten(after, 70)} after it"
 
 
 def _invoke(func: Callable, args: tuple, kwargs: dict, forbid: Iterable[Any], inputs: list | None = None) -> Any:
@@ -720,7 +736,14 @@ def call(func: Callable, *args: Any, forbid: Iterable[Any] = (), **kwargs: Any) 
     Traceback (most recent call last):
     ...
     course_grading.checks.ChangedInputError: `smallest` changed its input `numbers` in place; work on a copy.
-    The caller still needs it as it was: `numbers` was [3, 1, 2] before the call and is [1, 2, 3] after it.
+    The caller still needs it as it was: `numbers[0]` was 3 before the call and is 1 after it.
+    >>> def table(rows):
+    ...     return {row.pop("model"): row for row in rows}
+    >>> call(table, [{"model": "tf-idf", "accuracy": 0.8}])
+    Traceback (most recent call last):
+    ...
+    course_grading.checks.ChangedInputError: `table` changed its input `rows` in place; work on a copy.
+    The caller still needs it as it was: `rows[0]` lost the key 'model'.
     """
     __tracebackhide__ = True
     try:
