@@ -24,12 +24,18 @@ halves it. A negator (:data:`NEGATORS`: "not", "never", "no", "hardly", any "n't
 sentiment word after it up to the end of its clause (a punctuation mark, "and", or a contrast word).
 Contrast: everything before "but" or "however" counts 0.3, and so does a clause that "although" or
 "though" opens; the rest counts 1. A sentiment word with two neighbouring letters swapped (a typo) is
-still read. Every other word (names, titles, numbers, pronouns) is ignored. The score is the sum, and
-P(positive) = sigmoid(k · score) with k = 1.5 by default: 0.82 for one positive word, 0.5 for none.
+still read, unless the swap makes a word of its own ("great" to "greta", "best" to "bets", "care" to
+"acre": :data:`TYPOS` holds the typos the models read). A rating is a number that carries a verdict
+("two out of ten", "9/10", "4 stars"): r out of m adds 4 · (r / m - 0.5) to the score (-1.2 for
+"two out of ten", +1.6 for "9/10"). Every other word (names, titles, other numbers, pronouns) is
+ignored. The score is the sum, and P(positive) = sigmoid(k · score) with k = 1.5 by default: 0.82 for
+one positive word, 0.5 for none.
 
-The checks also use two models no learner's test should pass: one that gets every case wrong (an MFT
-must report all of its cases, not only the first) and one whose P(positive) moves with any change of
-the text but never crosses 0.5 (an INV must compare probabilities, not labels).
+The checks also use models no learner's test should pass: one that gets every case wrong (an MFT
+must report all of its cases, not only the first), ones whose fault fails only a few of the learner's
+own cases (an MFT must report every failure, however few), and one whose P(positive) moves with any
+change of the text but never crosses 0.5 (an INV must compare probabilities, not labels, and has at
+least :data:`MIN_PAIRS` pairs).
 
 Every model is called like a fine-tuned classifier's ``predict_positive``: a list of texts in, a NumPy
 array of P(positive) out. The checks (:func:`check_minimum_functionality_test`,
@@ -111,6 +117,30 @@ _KNOWN = POSITIVE | NEGATIVE | INTENSIFIERS | DIMINISHERS | NEGATORS | _NT | CON
 #: typo -> the sentiment word it misspells (two neighbouring letters swapped)
 TYPOS = {typo: word for word in sorted(POSITIVE | NEGATIVE) for typo in _swaps(word)
          if typo not in _KNOWN and typo not in _NOT_TYPOS}
+_NUMBERS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+_NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(_NUMBERS) + r")"
+#: "two out of ten", "9/10", "4 out of 5", "4 stars": a number that carries a verdict.
+RATING = re.compile(rf"\b{_NUMBER}\s*(?:/|out of)\s*(5|10|100|five|ten)\b|\b{_NUMBER}\s+stars?\b")
+
+
+def _value(number: str) -> float:
+    return float(_NUMBERS[number]) if number in _NUMBERS else float(number)
+
+
+def rating(text: str) -> float:
+    """The score of the ratings in ``text``: r out of m adds 4 · (r / m - 0.5) (stars are out of 5).
+
+    >>> rating("Two out of ten."), rating("I give it 9/10, four stars."), rating("I saw it two times.")
+    (-1.2, 2.8, 0.0)
+    """
+    total = 0.0
+    for r, m, stars in RATING.findall(text.lower()):
+        value, scale = (_value(r), _value(m)) if r else (_value(stars), 5.0)
+        if 0 <= value <= scale:
+            total += 4 * (value / scale - 0.5)
+    return round(total, 6)
+
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?()\u2013\u2014]|(?<!\S)--?(?!\S)")
 
 
@@ -228,7 +258,7 @@ class ToyModel(Predictor):
         if clause_from is not None and self.contrast == "second":
             discounted.append((clause_from, n))
         score = sum(value * WEAK ** sum(a <= i < b for a, b in discounted) for i, value in found)
-        return score, ignored
+        return score + rating(text), ignored
 
     def probability(self, text: str) -> float:
         score, ignored = self.read(text)
@@ -283,6 +313,17 @@ class _Opposite(Predictor):
         return 1 - self._healthy.probability(text)
 
 
+class _Partly(Predictor):
+    """The healthy model, but ``fault``'s P(positive) on the texts ``chosen``: a fault that fails only some cases."""
+
+    def __init__(self, fault: Predictor, chosen: set[str], of: int):
+        self._fault, self._chosen, self._healthy = fault, set(chosen), healthy()
+        self.name = f"gets only {len(chosen)} of your {of} cases wrong: it {fault.name}, but only there"
+
+    def probability(self, text: str) -> float:
+        return self._fault.probability(text) if text in self._chosen else self._healthy.probability(text)
+
+
 class _AnyChange(Predictor):
     """P(positive) from 0.55 to 0.95, a hash of the whole text: any change moves it, never across 0.5.
 
@@ -304,6 +345,8 @@ class _AnyChange(Predictor):
 # --------------------------------------------------------------------------------------
 
 MIN_TEXTS = 20
+#: An INV needs at least this many distinct pairs (text, variant); counted on :class:`_AnyChange`, where every pair moves.
+MIN_PAIRS = 20
 #: On the models of the completeness checks nearly every case fails (MFT) or moves (INV): the returned ones must
 #: cover at least this share of the texts the learner's test sent (the rest: cases without a known sentiment word,
 #: texts sent for another reason).
@@ -366,6 +409,37 @@ def _enough(sent: set[str], what: str) -> None:
             f"{what} sent {len(sent)} distinct text{'s' * (len(sent) != 1)} to predict_positive; a behavioural test needs "
             f"many cases: build at least {MIN_TEXTS} from templates and word lists (the tests count the distinct texts "
             "your test sends to the model).")
+
+
+def _enough_pairs(func: Callable, forbid: Iterable[Any]) -> None:
+    """The learner's INV has at least :data:`MIN_PAIRS` distinct pairs: on models where every change of a text moves
+    P(positive), never across 0.5 (two of them, so that a pair that happens to move little on one counts on the other)."""
+    __tracebackhide__ = True
+    pairs: set[frozenset[str]] = set()
+    for salt in ("pairs-1", "pairs-2"):
+        returned, _, what = _run(func, _AnyChange(salt), forbid=forbid, tolerance=0.001)
+        pairs |= {frozenset(pair) for pair in returned if pair[0] != pair[1]}
+    if len(pairs) < MIN_PAIRS:
+        raise CheckError(
+            f"Your {_INV} has {len(pairs)} distinct pair{'s' * (len(pairs) != 1)} (text, variant); build at least {MIN_PAIRS}.\n"
+            f"On a model that {_AnyChange.name}, nearly every pair moves by more than tolerance=0.001, yet your test "
+            f"returned only {len(pairs)}. Make at least {MIN_PAIRS} pairs from templates and word lists, and return every "
+            "pair that moves by more than `tolerance`.")
+
+
+def _not_a_change_that_must_not_matter(pairs: list[tuple[str, str]]) -> str:
+    """Why a pair that moves the healthy model is no INV pair: a rating, or a swap that makes another word."""
+    for x, y in pairs:
+        if rating(x) != rating(y):
+            return (f" {x!r} and {y!r} differ in a rating: a number that carries a verdict (\"two out of ten\", \"9/10\", "
+                    "\"4 stars\") must matter. Change a number that says nothing about the film (times seen, minutes).")
+        a, b = tokens(x), tokens(y)
+        if len(a) == len(b):
+            for u, v in zip(a, b):
+                if u != v and v in _swaps(u) and healthy().polarity(u) and not healthy().polarity(v):
+                    return (f" {v!r} is a word of its own, not a typo of {u!r}: swap two neighbouring letters so that the "
+                            f"word is no longer a word (grading.toy_models.TYPOS lists the typos the toy models read).")
+    return ""
 
 
 def _mft_failures(model: Predictor, pairs: list[tuple[str, str]], what: str) -> None:
@@ -457,7 +531,8 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
 
     >>> def names(predict_positive, tolerance=0.1):
     ...     pairs = [(f"{a} thought the film was {adj}.", f"{b} thought the film was {adj}.")
-    ...              for a, b in [("Anna", "Ben"), ("Chen", "Olga"), ("Priya", "James")] for adj in ("good", "dull", "clever", "awful")]
+    ...              for a, b in [("Anna", "Ben"), ("Chen", "Olga"), ("Priya", "James"), ("Sofia", "Kwame"), ("Lucia", "Hiroshi")]
+    ...              for adj in ("good", "dull", "clever", "awful")]
     ...     p = predict_positive([t for pair in pairs for t in pair])
     ...     return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(b - a) > tolerance]
     >>> check_invariance_test(names, [every_word_counts(), typo_fragile()])
@@ -479,7 +554,8 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
             f"returned {len(pairs)} pair{'s' * (len(pairs) > 1)}, e.g. {_show(pairs, model, _INV)}. A variant must change only "
             "what should not matter (a name, a title, a number, a typo), never the sentiment; and return only the pairs that "
             "move by more than `tolerance`."
-            + (f" {changed[0]!r} is a sentiment word for the toy models (grading.toy_models.POSITIVE and NEGATIVE)." if changed else ""))
+            + (_not_a_change_that_must_not_matter(pairs) or
+               (f" {changed[0]!r} is a sentiment word for the toy models (grading.toy_models.POSITIVE and NEGATIVE)." if changed else "")))
     caught = []
     for fault in faults:
         pairs, _, what = _run(func, fault, forbid=forbid, **kwargs)
@@ -491,6 +567,7 @@ def check_invariance_test(func: Callable, faults: list[Predictor], *, tolerance:
             + " and on the one that ".join(f.name for f in faults)
             + ". It catches no fault. Make variants that change only what must not matter (a name, a title, a number, or "
             "a typo in a sentiment word), and return the pairs whose P(positive) moves by more than `tolerance`.")
+    _enough_pairs(func, forbid)
 
 
 def check_minimum_functionality_test_is_complete(func: Callable, *, forbid: Iterable[Any] = ()) -> None:
@@ -513,6 +590,38 @@ def check_minimum_functionality_test_is_complete(func: Callable, *, forbid: Iter
             f"of its {len(sent)} cases: return every case the model gets wrong, not only the first."
             + (f" ({len(neutral)} of the texts, e.g. {neutral[0]!r}, have no sentiment word the toy models know, so P(positive) "
                "is 0.5 on every model: such cases test nothing.)" if neutral else ""))
+    _finds_every_failure(func, every, forbid)
+
+
+def _side(p: float) -> int:
+    return 1 if p > 0.5 else -1 if p < 0.5 else 0
+
+
+def _finds_every_failure(func: Callable, every: set[str], forbid: Iterable[Any]) -> None:
+    """On models whose fault fails only some of the learner's cases (one; about a third), the MFT returns each of them.
+
+    The cases a fault gets wrong are those of the learner's texts (``every``: all right on the healthy model) where the
+    faulty model and the healthy one are on different sides of 0.5. A test that reports failures only when many
+    cases fail (a share, a count) misses them.
+    """
+    __tracebackhide__ = True
+    model = healthy()
+    for fault in (ignores_negation(), first_clause_decides(), negation_reads_negative()):
+        wrong = [t for t in every if _side(fault.probability(t)) * _side(model.probability(t)) == -1]
+        wrong.sort(key=lambda t: _unit(t, "partly"))
+        for chosen in ({*wrong[:1]}, {*wrong[: len(wrong) // 3]} if len(wrong) >= 6 else set()):
+            if not chosen:
+                continue
+            partly = _Partly(fault, chosen, len(every))
+            pairs, _, what = _run(func, partly, forbid=forbid)
+            _mft_failures(partly, pairs, what)
+            missed = sorted(chosen - {t for t, _ in pairs})
+            if missed:
+                raise CheckError(
+                    f"On a model that gets only {len(chosen)} of your {len(every)} cases wrong, your {_MFT} returned "
+                    f"{len(pairs)} of them; return every case the model gets wrong, however few.\n"
+                    f"It missed {missed[0]!r} (P(positive) = {partly([missed[0]])[0]:.2f}). A fault that fails a few cases "
+                    "is still a fault: do not wait for a share or a count of failures.")
 
 
 def check_invariance_test_is_complete(func: Callable, *, salt: str = "complete", forbid: Iterable[Any] = ()) -> None:
