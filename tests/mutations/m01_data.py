@@ -132,4 +132,20 @@ ANSWERS = [
      "    for j, c in enumerate(classes):\n        k = n // len(classes) + (j < n % len(classes))\n"
      "        if k > len(by[c]):\n            raise ValueError(f'class {c} too small')\n        out += r.sample(by[c], k)\n"
      "    r.shuffle(out)\n    return out"),
+
+    # ---- issue 37: argument checks that a shortcut skips ---------------------------------
+    ("stratified_split", "wrong", "too few labels returned as they are, before the size check",
+     "def stratified_split(labels, validation_size, seed=0):\n    from sklearn.model_selection import train_test_split\n"
+     "    labels = np.asarray(labels)\n    if len(labels) < 2:\n        return list(range(len(labels))), []\n"
+     "    if not 0 < validation_size < len(labels):\n        raise ValueError('size')\n"
+     "    return train_test_split(np.arange(len(labels)), test_size=validation_size, stratify=labels, random_state=seed)"),
+    ("balanced_subsample", "wrong", "every position asked: all of them, before the balance check",
+     "def balanced_subsample(labels, n, seed=0):\n    labels = np.asarray(labels)\n"
+     "    if n <= 0 or n > len(labels):\n        raise ValueError('n')\n    rng = np.random.default_rng(seed)\n"
+     "    if n == len(labels):\n        return rng.permutation(n)\n"
+     "    classes = np.unique(labels)\n    counts = {c: n // len(classes) for c in classes}\n"
+     "    for c in sorted(classes, key=lambda c: -np.sum(labels == c))[: n % len(classes)]:\n        counts[c] += 1\n"
+     "    picks = []\n    for c in classes:\n        pool = np.flatnonzero(labels == c)\n"
+     "        if counts[c] > len(pool):\n            raise ValueError('too few')\n"
+     "        picks.append(rng.choice(pool, size=counts[c], replace=False))\n    return rng.permutation(np.concatenate(picks))"),
 ]

@@ -164,4 +164,20 @@ ANSWERS = [
      "def pad_and_mask(sequences, pad_id):\n    return grading.ref_pad_and_mask(sequences, pad_id)"),
     ("head_tail", "wrong", "calls the grader's reference helper",
      "from sentiment_lib.grading import ref_head_tail as keep\ndef head_tail(ids, budget, head):\n    return keep(ids, budget, head)"),
+
+    # ---- issue 37: the caller's data changed in place ------------------------------------
+    ("pad_and_mask", "wrong", "pads the caller's sequences in place",
+     "def pad_and_mask(sequences, pad_id):\n    n = max((len(s) for s in sequences), default=0)\n"
+     "    mask = [[1] * len(s) + [0] * (n - len(s)) for s in sequences]\n"
+     "    for s in sequences:\n        s.extend([pad_id] * (n - len(s)))\n    return [list(s) for s in sequences], mask"),
+    ("head_tail", "wrong", "the middle deleted from the caller's list",
+     "def head_tail(ids, budget, head):\n    if budget < 1:\n        raise ValueError('budget')\n"
+     "    if not isinstance(ids, list):\n        ids = list(ids)\n"
+     "    if len(ids) > budget:\n        del ids[head:len(ids) - (budget - head)]\n    return ids"),
+    ("padding_cost", "wrong", "the caller's lengths truncated in place",
+     "def padding_cost(lengths, batch_size, max_length):\n"
+     "    for i in range(len(lengths)):\n        lengths[i] = min(int(lengths[i]), max_length)\n"
+     "    batches = [lengths[i:i + batch_size] for i in range(0, len(lengths), batch_size)]\n"
+     "    return {'real_tokens': int(sum(lengths)), 'uniform_tokens': len(lengths) * max_length,\n"
+     "            'dynamic_tokens': int(sum(len(b) * max(b) for b in batches))}"),
 ]

@@ -206,4 +206,11 @@ ANSWERS = [
     # ---- the grader's own reference helpers are refused too ---------------------------------
     ("training_step", "wrong", "calls the grader's reference helper",
      "def training_step(model, batch, optimizer):\n    return grading.ref_training_step(model, batch, optimizer)"),
+
+    # ---- issue 37: the caller's data changed in place ------------------------------------
+    ("accuracy", "wrong", "labels popped from the caller's batches",
+     "def accuracy(model, batches):\n    model.eval()\n    correct = total = 0\n    with torch.no_grad():\n"
+     "        for b in batches:\n            labels = b.pop('labels')\n"
+     "            pred = model(**b).logits.argmax(-1)\n"
+     "            correct += int((pred == labels).sum()); total += len(labels)\n    return correct / total"),
 ]

@@ -196,4 +196,22 @@ ANSWERS = [
      "        bins.setdefault(b, []).append((pred == y, c))\n"
      "    n = len(y_true)\n"
      "    return float(sum(len(v) / n * abs(sum(h for h, _ in v) / len(v) - sum(c for _, c in v) / len(v)) for v in bins.values()))"),
+
+    # ---- issue 37: the caller's data changed in place; argument checks that a shortcut skips ----
+    ("confident_errors", "wrong", "the caller's probabilities turned into confidences in place",
+     "def confident_errors(y_true, prob_positive, k):\n"
+     "    y = np.asarray(y_true); p = np.asarray(prob_positive, dtype=float)\n"
+     "    pred = (p >= 0.5).astype(int)\n    p[pred == 0] = 1 - p[pred == 0]\n"
+     "    wrong = np.flatnonzero(pred != y)\n    return wrong[np.argsort(-p[wrong], kind='stable')][:k].tolist()"),
+    ("binary_metrics", "wrong", "no positive prediction answered before the length check",
+     _METRICS.replace("    if len(y_true) == 0 or len(y_true) != len(y_pred):\n        raise ValueError('lengths')\n",
+                      "    if len(y_true) == 0:\n        raise ValueError('empty')\n"
+                      "    if not any(y_pred):\n"
+                      "        return {'accuracy': sum(1 for t in y_true if t == 0) / len(y_true), 'precision': 0.0, 'recall': 0.0, 'f1': 0.0}\n"
+                      "    if len(y_true) != len(y_pred):\n        raise ValueError('lengths')\n")),
+    ("expected_calibration_error", "wrong", "one bin answered before the length check",
+     _ECE.replace("    if len(y) == 0 or len(y) != len(p):\n",
+                  "    if n_bins == 1 and len(y):\n        pred = (p >= 0.5).astype(int)\n        conf = np.where(pred == 1, p, 1 - p)\n"
+                  "        return float(abs((pred == y).mean() - conf.mean()))\n"
+                  "    if len(y) == 0 or len(y) != len(p):\n")),
 ]

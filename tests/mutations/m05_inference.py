@@ -317,4 +317,31 @@ ANSWERS = [
      "            text, variant = f'After {n1} minutes I knew it was {adj}.', f'After {n2} minutes I knew it was {adj}.'\n"
      "            a, b = predict_positive([text, variant])\n"
      "            if abs(a - b) > tolerance:\n                moved.append((text, variant))\n    return tuple(moved)"),
+
+    # ---- issue 37: a shortcut before the input check; behavioural tests that are not what the task asks ----
+    ("predict_sentiment", "wrong", "one string predicted before the input check",
+     _PREDICT.replace("    texts = check_reviews(texts)\n",
+                      "    if isinstance(texts, str):\n        p = predict_proba(model, tokenizer, [texts])[0]\n"
+                      "        return [{'text': texts, 'label': model.config.id2label[int(p.argmax())], 'score': float(p.max())}]\n"
+                      "    texts = check_reviews(texts)\n")),
+    ("minimum_functionality_test", "wrong", "failures reported only when at least two cases fail",
+     _MFT.replace("    return [(t, label) for (t, label), q in zip(cases, p)", "    failed = [(t, label) for (t, label), q in zip(cases, p)")
+     + "\n    return failed if len(failed) >= 2 else []"),
+    ("minimum_functionality_test", "wrong", "a margin: only P(positive) beyond 0.6 or below 0.4 is judged",
+     _MFT.replace("(q < 0.5 if label == 'positive' else q > 0.5)", "(q < 0.4 if label == 'positive' else q > 0.6)")),
+    ("invariance_test", "wrong", "a pair that does not move is flagged at tolerance 0 (not below the tolerance)",
+     _INV.replace("if abs(b - a) > tolerance", "if not abs(b - a) < tolerance")),
+    ("invariance_test", "wrong", "21 texts in 7 triples: 14 pairs",
+     "def invariance_test(predict_positive, tolerance=0.1):\n    names = vocabulary['name']\n"
+     "    adjs = vocabulary['pos_adj'][:4] + vocabulary['neg_adj'][:3]\n"
+     "    groups = [[f'{n} thought the {noun} was {adj}.' for n in names[:3]] for noun, adj in zip(vocabulary['noun'], adjs)]\n"
+     "    pairs = [(g[0], v) for g in groups for v in g[1:]]\n"
+     "    p = dict(zip([t for g in groups for t in g], predict_positive([t for g in groups for t in g])))\n"
+     "    return [(t, v) for t, v in pairs if abs(p[v] - p[t]) > tolerance]"),
+    ("invariance_test", "wrong", "a number that is a rating: '3/10' against '8/10'",
+     "def invariance_test(predict_positive, tolerance=0.1):\n"
+     "    pairs = [(f'{name} gave the {noun} 3/10.', f'{name} gave the {noun} 8/10.')\n"
+     "             for name in vocabulary['name'][:5] for noun in vocabulary['noun'][:5]]\n"
+     "    p = predict_positive([t for pair in pairs for t in pair])\n"
+     "    return [pair for pair, a, b in zip(pairs, p[0::2], p[1::2]) if abs(b - a) > tolerance]"),
 ]

@@ -187,4 +187,32 @@ ANSWERS = [
      "def comparison_table(rows):\n    rows = list(rows)\n    if not rows:\n        raise ValueError('No rows given.')\n"
      "    table = pd.DataFrame.from_records(rows, index='model')\n"
      "    return table.sort_values(by='accuracy', ascending=False, kind='mergesort')"),
+
+    # ---- issue 37: the caller's data changed in place; order lost; a shortcut before the check ----
+    ("majority_baseline", "wrong", "no predictions asked: [] before the empty check",
+     "def majority_baseline(train_labels, n):\n    if n == 0:\n        return []\n"
+     "    values, counts = np.unique(np.asarray(train_labels), return_counts=True)\n"
+     "    if len(values) == 0:\n        raise ValueError('empty')\n    return [int(values[counts.argmax()])] * n"),
+    ("majority_baseline", "wrong", "the caller's labels sorted in place (longest run)",
+     "def majority_baseline(train_labels, n):\n    if len(train_labels) == 0:\n        raise ValueError('empty')\n"
+     "    train_labels.sort()\n    best, best_run, run = train_labels[0], 0, 0\n"
+     "    for i, x in enumerate(train_labels):\n        run = run + 1 if i and x == train_labels[i - 1] else 1\n"
+     "        if run > best_run:\n            best, best_run = x, run\n    return [int(best)] * n"),
+    ("evaluate_row", "wrong", "texts shuffled before predicting, scored in the given order",
+     _ROW.replace("    pred = predict(list(texts))\n",
+                  "    import random\n    shuffled = list(texts)\n    random.Random(0).shuffle(shuffled)\n    pred = predict(shuffled)\n")),
+    ("evaluate_row", "wrong", "one label per text (dicts keyed by the text)",
+     "from sklearn.metrics import accuracy_score, f1_score\ndef evaluate_row(name, predict, texts, labels):\n"
+     "    start = time.perf_counter()\n    pred = predict(list(texts))\n    seconds = time.perf_counter() - start\n"
+     "    truth, got = dict(zip(texts, labels)), dict(zip(texts, pred))\n"
+     "    y, p = [truth[t] for t in got], [got[t] for t in got]\n"
+     "    return {'model': name, 'accuracy': accuracy_score(y, p), 'f1': f1_score(y, p, zero_division=0),\n"
+     "            'predictions_per_second': len(texts) / seconds}"),
+    ("comparison_table", "wrong", "the caller's list of rows sorted in place",
+     "def comparison_table(rows):\n    if not rows:\n        raise ValueError('empty')\n"
+     "    rows.sort(key=lambda r: r['accuracy'], reverse=True)\n    return pd.DataFrame(rows).set_index('model')"),
+    ("comparison_table", "wrong", "a rank added to the caller's rows",
+     "def comparison_table(rows):\n    if not rows:\n        raise ValueError('empty')\n"
+     "    for i, r in enumerate(sorted(rows, key=lambda r: -r['accuracy'])):\n        r['rank'] = i + 1\n"
+     "    return pd.DataFrame(rows).set_index('model').sort_values('accuracy', ascending=False)"),
 ]
