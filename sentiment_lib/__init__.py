@@ -17,6 +17,7 @@ One module per chapter of the course:
 ``export``          ch. 5: ONNX export (fp32 and int8) for ONNX Runtime and the browser
 ``baseline``        ch. 6: untrained head, TF-IDF + logistic regression, comparison table
 ``behaviour``       ch. 5: behavioural tests (CheckList): negation, contrast, invariance, ... per capability
+``vader``           ch. 5/6: VADER, rules and a human-rated lexicon: what no training at all gives
 ``book``            the chapters' pages: computed sentences (``say``), checked claims (``holds``), the preamble
 ``claims``          the book's linter: every judging sentence is computed, guarded or sourced
 ``results``         the benchmarks' recorded results, shipped as package data

@@ -30,7 +30,7 @@ LAYER = {
     "tokenization": 2,
     **dict.fromkeys(["modeling", "pooling", "runs", "training"], 3),
     "evaluation": 4,
-    **dict.fromkeys(["inference", "quantization", "export", "behaviour"], 5),
+    **dict.fromkeys(["inference", "quantization", "export", "behaviour", "vader"], 5),
     "baseline": 6,
     **dict.fromkeys(["cli", "__main__", "grading"], TOP),
 }
