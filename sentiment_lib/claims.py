@@ -247,6 +247,13 @@ def said(code: str) -> str | None:
     return "".join(parts)
 
 
+def _guards(notebook: str | os.PathLike) -> list[str]:
+    """The sentences the notebook's code cells guard (``holds``) or source (``general``), sentence cells included."""
+    with open(notebook, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    return [g for c in cells if c["cell_type"] == "code" for g in guards_of("".join(c["source"]))]
+
+
 def _cells(notebook: str | os.PathLike) -> list[dict[str, Any]]:
     """The notebook's cells, a ``say`` cell read as the markdown it displays."""
     with open(notebook, encoding="utf-8") as handle:
@@ -276,7 +283,7 @@ def unsupported_sentences(notebook: str | os.PathLike) -> list[Sentence]:
     ['It is faster.']
     """
     cells = _cells(notebook)
-    guards = [normalise(g) for c in cells if c["cell_type"] == "code" for g in guards_of("".join(c["source"]))]
+    guards = [normalise(g) for g in _guards(notebook)]
     short = [g for g in guards if len(g) < 12]
     if short:
         raise ClaimError(f"{notebook}: a guard's sentence must quote at least 12 characters of the text: {short}")
@@ -308,5 +315,5 @@ def unmatched_guards(notebook: str | os.PathLike) -> list[str]:
     cells = _cells(notebook)
     text = [normalise(_GLUE.sub("⟨value⟩", s)) for c in cells if c["cell_type"] == "markdown"
             for s in sentences_of("".join(c["source"]))]
-    guards = [g for c in cells if c["cell_type"] == "code" for g in guards_of("".join(c["source"]))]
+    guards = _guards(notebook)
     return [g for g in guards if not any(normalise(g) in t for t in text)]
