@@ -80,17 +80,18 @@ POSITIVE = frozenset("""
 good great excellent wonderful brilliant enjoyable moving funny beautiful clever gripping charming
 loved enjoyed liked admired adored appreciated love loves enjoy enjoys like likes admire admires adore adores appreciate
 care recommend recommended amazing fantastic awesome superb perfect lovely nice fun entertaining touching impressive
-outstanding memorable terrific delightful best masterpiece gem joy hooked stunning powerful favourite favorite
+outstanding memorable terrific delightful best masterpiece gem joy hooked entertained stunning powerful favourite favorite
 """.split())
 #: Words that score -1: the course vocabulary's ``neg_adj`` and ``neg_verb`` (and their base forms), then common others.
 NEGATIVE = frozenset("""
 bad awful terrible boring dull stupid dreadful pointless lazy tedious clumsy forgettable
 hated disliked regretted despised resented hate hates dislike dislikes regret despise despises resent
 horrible poor weak worst mediocre disappointing disappointed annoying painful bland silly predictable unwatchable
-bored mess disaster waste wasted chore wooden ruins ruin ruined avoid
+bored mess disaster waste wasted chore pain wooden ruins ruin ruined avoid lame
 """.split())
-INTENSIFIERS = frozenset("very really extremely incredibly truly absolutely so highly totally utterly completely complete".split())
-DIMINISHERS = frozenset("somewhat slightly fairly mildly little rather bit moderately".split())
+INTENSIFIERS = frozenset(("very really extremely incredibly truly remarkably absolutely so highly totally utterly completely "
+                          "complete").split())
+DIMINISHERS = frozenset("somewhat slightly fairly mildly little rather bit moderately marginally partly".split())
 #: Words that negate the sentiment words after them, up to the end of their clause (and any word ending in "n't",
 #: and "hard" before "to": "hard to find anything bad").
 NEGATORS = frozenset("not no never nothing none nobody neither nor hardly barely without cannot".split())

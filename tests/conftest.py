@@ -85,7 +85,7 @@ AREAS = {
                 "test_distributed", "test_domains", "test_evaluation", "test_export", "test_faults_data",
                 "test_faults_training", "test_figures", "test_inference", "test_integration", "test_layers",
                 "test_modeling", "test_package_layout", "test_pooling", "test_properties", "test_tokenization",
-                "test_training"],
+                "test_training", "test_vocabulary"],
     "book": ["test_accessibility", "test_book", "test_book_pages", "test_claims", "test_no_test_set_choices",
              "test_reader_runs"],
     "grader": ["test_autograde_parallel", "test_course_grading", "test_exercise_accessibility", "test_exercises",
