@@ -101,6 +101,10 @@ CONTRAST_BEFORE = frozenset("but however nevertheless nonetheless".split())
 #: The clause one of these opens counts 0.3 ("Although X, Y" and "Y, although X": Y decides).
 CONTRAST_CLAUSE = frozenset("although though".split())
 PUNCTUATION = frozenset(".,;:!?()\u2013\u2014-")
+#: A last clause made only of these words, with a negator among them, negates what came before it:
+#: "I thought it would be good, but it wasn't.", "Was it awful? No, not at all.", "Did I like it? No."
+_ANSWER_WORDS = frozenset("it was is were did does do not no never wasn't isn't weren't didn't doesn't really at all "
+                          "i it's that".split())
 WEAK = 0.3
 K = 1.5
 
@@ -258,8 +262,26 @@ class ToyModel(Predictor):
                 ignored.append(tok)
         if clause_from is not None and self.contrast == "second":
             discounted.append((clause_from, n))
+        flip_before = self._answered_no(toks)
+        if flip_before is not None and self.negation != "ignore":  # "..., but it wasn't." / "...? No.": the rest is negated
+            found = [(i, (-abs(v) if self.negation == "negative" else -v) if i < flip_before else v) for i, v in found]
+            # the "but" that opens the answer ("good, but it wasn't") does not weaken what the answer negates
+            discounted = [(a, b) for a, b in discounted if not (a == 0 and b == flip_before)]
         score = sum(value * WEAK ** sum(a <= i < b for a, b in discounted) for i, value in found)
         return score + rating(text), ignored
+
+    @staticmethod
+    def _answered_no(toks: list[str]) -> int | None:
+        """Where a last clause that only says "no" ("but it wasn't", "? No.", "It was not.") begins, else None."""
+        end = len(toks)
+        while end and toks[end - 1] in PUNCTUATION:
+            end -= 1
+        start = max((i for i in range(end) if toks[i] in {",", ";", ".", "?", "!", "but"}), default=None)
+        if start is None:
+            return None
+        tail = toks[start + 1:end]
+        negating = any(t in NEGATORS or t in _NT or t.endswith("n't") for t in tail)
+        return start if tail and negating and all(t in _ANSWER_WORDS for t in tail) else None
 
     def probability(self, text: str) -> float:
         score, ignored = self.read(text)

@@ -162,6 +162,7 @@ if __name__ == "__main__":
     work = Path(tempfile.mkdtemp(prefix="reader-"))
     site = args.site or build_wheel_site(work)
     for notebook in args.notebooks:
-        report = run_alone(notebook.resolve(), work / notebook.stem, site, model=args.model, book_model=args.book_model)
+        report = run_alone(notebook.resolve(), work / notebook.stem, site, model=args.model,
+                           book_model=args.book_model if args.model is None else None)   # another model trains its own
         print(json.dumps({"notebook": notebook.name, **report}, indent=1), flush=True)
     print(f"executed copies in {work}")

