@@ -14,7 +14,7 @@ A fork changes one line and runs one command::
 
 Which text is a copy: any form of an address (``https://github.com/O/R``, ``…/blob/BRANCH/…``,
 ``git+https://github.com/O/R[@BRANCH]``, ``https://colab.research.google.com/github/O/R/blob/BRANCH``,
-``https://mybinder.org/v2/gh/O/R/BRANCH``, ``https://O.github.io/R``) whose ``O/R`` is the configured
+``https://mybinder.org/v2/gh/O/R/BRANCH``, ``https://O.github.io/R``, the hub's image ``ghcr.io/o/r``) whose ``O/R`` is the configured
 repository or appears in an install (``git+``), Colab, Binder or a link into this repository's
 ``book/``, ``exercises/`` or ``solutions/``. Links to other projects are left alone.
 
@@ -26,6 +26,8 @@ checked (notebooks must still be valid) before any file is written.
 >>> address = Address("me", "course", "main")
 >>> rewrite_text("pip install 'x @ git+https://github.com/old/repo'", address, {("old", "repo")})[0]
 "pip install 'x @ git+https://github.com/me/course'"
+>>> rewrite_text("IMAGE ?= ghcr.io/old/repo", Address("Me", "Course"), {("old", "repo")})[0]
+'IMAGE ?= ghcr.io/me/course'
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ SKIP_DIRS = {".git", ".venv", "venv", "_build", "node_modules", ".cache", ".pyte
 #: This script (its examples name other addresses) is never scanned, in this course or a copy of it.
 THIS_SCRIPT = "scripts/set_repository_url.py"
 TEXT_SUFFIXES = {".ipynb", ".md", ".yml", ".yaml", ".txt", ".toml", ".cfg", ".py", ".html", ".json", ".sh"}
-TEXT_NAMES = {"Makefile", "run", "apt.txt", "postBuild", "runtime.txt"}
+TEXT_NAMES = {"Makefile", "run", "apt.txt", "postBuild", "runtime.txt", "Dockerfile"}
 
 _NAME = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
 _BRANCH = r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*"
@@ -59,7 +61,8 @@ _FORMS = re.compile(
     r"|(?P<binder>https://mybinder\.org/v2/gh/)(?P<bo>{n})/(?P<br>{n})/(?P<bb>{b})"
     r"|https://(?P<po>[A-Za-z0-9-]+)\.github\.io/(?P<pr>{n})"
     r"|(?P<git>git\+)?https://github\.com/(?P<go>{n})/(?P<gr>{n})"
-    r"(?:/(?P<gk>blob|tree)/(?P<gb>{b})(?P<gpath>/(?:book|exercises|solutions)/)?|(?(git)@(?P<pb>{b})|(?!)))?".format(n=_NAME, b=_BRANCH)
+    r"(?:/(?P<gk>blob|tree)/(?P<gb>{b})(?P<gpath>/(?:book|exercises|solutions)/)?|(?(git)@(?P<pb>{b})|(?!)))?"
+    r"|(?P<ghcr>ghcr\.io/)(?P<io>{n})/(?P<ir>{n})".format(n=_NAME, b=_BRANCH)
 )
 _GITHUB_URL = re.compile(r"https://github\.com/({n})/({n})".format(n=_NAME))
 
@@ -118,6 +121,8 @@ def _parts(m: re.Match) -> tuple[str, str, str | None, str]:
         return m.group("bo"), m.group("br"), m.group("bb"), "binder"
     if m.group("po"):
         return m.group("po"), m.group("pr"), None, "pages"
+    if m.group("ghcr"):
+        return m.group("io"), m.group("ir"), None, "ghcr"
     repo = m.group("gr").removesuffix(".git")
     if m.group("git"):
         return m.group("go"), repo, m.group("pb"), "git"
@@ -144,6 +149,8 @@ def _render(m: re.Match, address: Address) -> str:
         return f"{m.group('binder')}{address.owner}/{address.repo}/{address.branch}"
     if form == "pages":
         return f"https://{address.owner.lower()}.github.io/{address.repo}"
+    if form == "ghcr":  # the hub's single-user image (make image, deploy/z2jh): image names are lower case
+        return f"ghcr.io/{address.owner.lower()}/{address.repo.lower()}"
     if form == "git":
         dotgit = ".git" if m.group("gr").endswith(".git") else ""
         pin = "" if address.branch == "main" else f"@{address.branch}"

@@ -218,7 +218,8 @@ def test_a_fork_changes_one_line_and_one_command(tmp_path):
         rewritten = (course / name).read_text(encoding="utf-8")
         assert rewritten == original.replace(old.url, new_url).replace(
             f"github/{old_slug}/", "github/Spring-School/nlp-course.2027/").replace(
-            f"{old.owner}.github.io/{old.repo}", "spring-school.github.io/nlp-course.2027"), name
+            f"{old.owner}.github.io/{old.repo}", "spring-school.github.io/nlp-course.2027").replace(
+            f"ghcr.io/{old_slug.lower()}", "ghcr.io/spring-school/nlp-course.2027"), name
     for path in course.rglob("*.ipynb"):
         nbformat.validate(nbformat.read(path, as_version=4))
 
