@@ -144,6 +144,17 @@ def test_recorded_other_pooling_matches_the_books_settings():
 
 
 @pytest.mark.slow
+def test_probe_seeds_smoke(tmp_path):
+    results = smoke("bench_probe_seeds", tmp_path, "--runs-dir", str(tmp_path / "runs"))
+    assert results["seeds"] == [1, 2] and set(results["per_seed"]) == {"1", "2"}
+    rows = results["by_capability"]
+    assert len(rows) >= 13
+    for row in rows:
+        rates = [results["per_seed"][s]["failure_rates"][row["capability"]] for s in ("1", "2")]
+        assert row["min"] == pytest.approx(min(rates), abs=1e-4) and row["max"] == pytest.approx(max(rates), abs=1e-4)
+
+
+@pytest.mark.slow
 def test_probe_smoke(tmp_path):
     results = smoke("bench_probe", tmp_path)
     assert results["cases_per_suite"] == 20 and results["suites"] >= 6

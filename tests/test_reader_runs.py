@@ -10,8 +10,9 @@ cell that still holds a ``{glue:...}`` role, and on a sentence whose value is mi
 * the eight chapters with the book's encoder, reusing the book's trained model (linked into the
   empty folder where chapter 3 looks for it; trained once per machine, see ``conftest.real_run``);
 * chapters 0-6 once more with ``SENTIMENT_MODEL=tiny`` (a random tiny DistilBERT with ``[CLS]``
-  pooling) standing in for the hub's DistilBERT: the numbers are poor, nothing may raise, and a
-  claim the numbers do not support says so in one line instead of stopping the notebook;
+  pooling) standing in for the hub's DistilBERT, in one folder in chapter order (chapter 3 trains
+  the tiny model there, 4-6 load it): the numbers are poor, nothing may raise, and a claim the
+  numbers do not support says so in one line instead of stopping the notebook;
 * the six solution notebooks, as a learner would run a finished exercise.
 
 Run one by hand: ``python tests/test_reader_runs.py book/03_fine_tuning.ipynb [--model tiny]``.
@@ -135,10 +136,17 @@ def test_chapter_runs_alone_with_the_installed_library(chapter, site, real_run, 
     _check(report, chapter.name)
 
 
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory) -> Path:
+    """One folder for the tiny runs, as a reader's laptop or Binder session keeps one: chapter 3 trains the
+    tiny model into it once and chapters 4-6 load it (each alone in an empty folder would train it again)."""
+    return tmp_path_factory.mktemp("tiny-reader")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if not c.stem.startswith("07")], ids=lambda p: p.stem)
-def test_chapter_runs_alone_with_another_model(chapter, site, tmp_path):
-    report = run_alone(chapter, tmp_path / "reader", site, model="tiny")
+def test_chapter_runs_alone_with_another_model(chapter, site, tiny_folder):
+    report = run_alone(chapter, tiny_folder, site, model="tiny")
     _check(report, f"{chapter.name} (SENTIMENT_MODEL=tiny)")
 
 
