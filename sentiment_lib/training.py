@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import __version__
-from .checkpoints import MODEL, model_label, position_limit, read_json, resolve_model, restore_interrupted_publish
+from .checkpoints import MODEL, model_label, path_label, position_limit, read_json, resolve_model, restore_interrupted_publish
 from .domains import BATCH_SIZE, COUNT, DATA_DIR, SEED, Domain, check_fields, flag_name
 from .errors import SentimentLibError
 from .figures import PALETTE
@@ -537,8 +537,7 @@ def _saved_run(config: TrainConfig, output: Path) -> TrainResult | None:
     # model=None means $SENTIMENT_MODEL: a run of another encoder is not this one (compared by its
     # machine-independent name, so a checkout in another folder still finds its model)
     source = saved.get("model_source")
-    saved_label = "/".join(str(source).replace("\\", "/").rstrip("/").split("/")[-2:]) if source else None
-    if saved_label is not None and saved_label != model_label(config.model):
+    if source and path_label(source) != model_label(config.model):
         return None
     history = output / "log_history.json"
     return TrainResult(output_dir=str(output), metrics=read_json(saved_metrics),
