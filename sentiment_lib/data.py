@@ -125,11 +125,16 @@ def load_imdb(
     unsupervised : bool, default=False
         Also load the 50,000 unlabelled reviews (``unsupervised.parquet``).
 
+    Returns
+    -------
+    datasets.DatasetDict
+        ``train`` and ``test`` (25,000 reviews each), plus ``unsupervised`` when asked for.
+
     Examples
     --------
-    >>> imdb = load_imdb()                                  # doctest: +SKIP
-    >>> imdb["train"].features["label"].names               # doctest: +SKIP
-    ['neg', 'pos']
+    >>> imdb = load_imdb()          # SENTIMENT_DATA_DIR here; the hub elsewhere
+    >>> imdb["train"].features["label"].names, imdb["test"].num_rows
+    (['neg', 'pos'], 25000)
     """
     import datasets
 
@@ -274,6 +279,17 @@ def train_validation_split(dataset: Any, validation_size: int | float = 0.1, *, 
 def clean_text(text: str) -> str:
     """Replace the ``<br />`` line breaks left in IMDB reviews by spaces.
 
+    Parameters
+    ----------
+    text : str
+        One review as IMDB stores it.
+
+    Returns
+    -------
+    str
+        The review with every ``<br />`` tag (any case, with or without the slash) replaced by a
+        space, runs of spaces made one, and the ends stripped; newlines stay.
+
     Examples
     --------
     >>> clean_text("Great film.<br /><br />Loved it.")
@@ -300,6 +316,17 @@ def duplicate_counts(train: Any, test: Any) -> dict[str, int]:
     IMDB has them: 123 test reviews have a copy in train, 96 train rows and 199 test
     rows repeat another row of their own split. A review on both sides of a split
     inflates the score measured on the other side.
+
+    Parameters
+    ----------
+    train, test : datasets.Dataset
+        The two splits, each with a ``text`` column.
+
+    Returns
+    -------
+    dict of str to int
+        ``train_rows_in_test`` (train rows whose text is also in test), ``train_repeats`` and
+        ``test_repeats`` (rows that repeat an earlier row of their own split).
 
     Examples
     --------
@@ -354,11 +381,33 @@ def prepare_splits(
     carved out of train (stratified) before any subsampling, so the same reviews are
     held out whatever ``train_size`` is. ``None`` sizes keep everything (shuffled).
 
+    Parameters
+    ----------
+    data_dir : str or Path, default=None
+        As in :func:`load_imdb`.
+    train_size : int, default=None
+        Balanced training reviews to keep (``None``: all that remain after validation).
+    validation_size : int, default=1000
+        Reviews held out of train, stratified by label.
+    test_size : int, default=None
+        Balanced test reviews to keep (``None``: all 25,000).
+    clean : bool, default=True
+        Apply :func:`clean_text` to every review.
+    seed : int, default=42
+        Seed of every shuffle and sample: the same seed gives the same reviews.
+
+    Returns
+    -------
+    datasets.DatasetDict
+        ``train``, ``validation`` and ``test``, each with ``text`` and ``label``.
+
     Examples
     --------
-    >>> splits = prepare_splits(train_size=200, validation_size=100, test_size=100)  # doctest: +SKIP
-    >>> {k: len(v) for k, v in splits.items()}                                       # doctest: +SKIP
+    >>> splits = prepare_splits(train_size=200, validation_size=100, test_size=100)
+    >>> {k: len(v) for k, v in splits.items()}
     {'train': 200, 'validation': 100, 'test': 100}
+    >>> sum(splits["train"]["label"])        # balanced
+    100
     """
     import datasets
 
@@ -377,7 +426,18 @@ def prepare_splits(
 def dataset_statistics(dataset: Any, tokenizer: Any | None = None) -> pd.DataFrame:
     """Label balance and review lengths (words, and tokens if a tokenizer is given).
 
-    Returns one row per label plus an ``all`` row.
+    Parameters
+    ----------
+    dataset : datasets.Dataset
+        Rows with a ``text`` and a ``label`` column (0 = ``neg``, 1 = ``pos``).
+    tokenizer : tokenizer, optional
+        A fast tokenizer; when given, token lengths are reported beside word lengths.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label plus an ``all`` row: ``reviews``, ``share``, word (and token)
+        length statistics.
 
     Examples
     --------
