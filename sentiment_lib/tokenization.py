@@ -34,12 +34,21 @@ TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model
 def load_tokenizer(name_or_path: str | None = None) -> Any:
     """Load the fast (Rust-backed) tokenizer of a model.
 
-    ``None`` resolves the model the same way as :func:`sentiment_lib.checkpoints.resolve_model`.
+    Parameters
+    ----------
+    name_or_path : str or Path, default=None
+        A hub id, a local model folder, or a name such as ``"offline"`` or ``"tiny"``; ``None``
+        resolves the model the same way as :func:`sentiment_lib.checkpoints.resolve_model`.
+
+    Returns
+    -------
+    transformers.PreTrainedTokenizerFast
+        The model's fast tokenizer. A model without one is a clear error.
 
     Examples
     --------
-    >>> tok = load_tokenizer("offline")                 # doctest: +SKIP
-    >>> tok("A great film!")["input_ids"]               # doctest: +SKIP
+    >>> tok = load_tokenizer("offline")
+    >>> tok("A great film!")["input_ids"]       # [CLS] a great film ! [SEP]
     [101, 1037, 2307, 2143, 999, 102]
     """
     path = resolve_model(name_or_path)
@@ -142,10 +151,17 @@ def tokenize(
         ``return_tensors``, pad to the longest sequence of this batch).
     return_tensors : {"pt", None}, default=None
 
+    Returns
+    -------
+    dict
+        ``input_ids`` and ``attention_mask`` (and ``token_type_ids`` where the tokenizer makes
+        them): lists of lists, or tensors with ``return_tensors="pt"``.
+
     Examples
     --------
-    >>> enc = tokenize(["a good film", "bad"], tok, max_length=8, pad_to_max_length=True)  # doctest: +SKIP
-    >>> enc["attention_mask"]                                                              # doctest: +SKIP
+    >>> tok = load_tokenizer("offline")     # the packaged encoder's uncased WordPiece vocabulary
+    >>> enc = tokenize(["a good film", "bad"], tok, max_length=8, pad_to_max_length=True)
+    >>> enc["attention_mask"]
     [[1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 0, 0, 0]]
     """
     check_strategy(strategy)
@@ -186,6 +202,28 @@ def tokenize_dataset(
 
     The ``text`` column is kept (error analysis needs it); the Trainer drops it
     by itself because the model does not take it.
+
+    Parameters
+    ----------
+    dataset : datasets.Dataset or datasets.DatasetDict
+        Rows with a ``text`` column.
+    tokenizer : transformers.PreTrainedTokenizerFast
+    max_length, strategy, pad_to_max_length
+        As in :func:`tokenize`.
+
+    Returns
+    -------
+    datasets.Dataset or datasets.DatasetDict
+        The same rows with the tokenizer's columns added (``Dataset.map(batched=True)``).
+
+    Examples
+    --------
+    >>> import datasets
+    >>> tok = load_tokenizer("offline")     # the packaged encoder's uncased WordPiece vocabulary
+    >>> ds = datasets.Dataset.from_dict({"text": ["a good film", "bad"], "label": [1, 0]})
+    >>> out = tokenize_dataset(ds, tok, max_length=8)
+    >>> out.column_names, out[0]["input_ids"]
+    (['text', 'label', 'input_ids', 'attention_mask'], [101, 1037, 2204, 2143, 102])
     """
     check_strategy(strategy)
 
@@ -199,7 +237,30 @@ def tokenize_dataset(
 
 
 def make_collator(tokenizer: Any, *, pad_to_max_length: bool = False, max_length: int | None = None) -> Any:
-    """A ``DataCollatorWithPadding``: dynamic padding, or uniform with ``pad_to_max_length``."""
+    """A ``DataCollatorWithPadding``: dynamic padding, or uniform with ``pad_to_max_length``.
+
+    Parameters
+    ----------
+    tokenizer : transformers.PreTrainedTokenizerFast
+    pad_to_max_length : bool, default=False
+        Pad every batch to ``max_length`` (the seed's way) instead of to its longest review.
+    max_length : int, default=None
+        The length to pad to when ``pad_to_max_length`` is set.
+
+    Returns
+    -------
+    transformers.DataCollatorWithPadding
+        A callable that turns a list of tokenized rows into a batch of tensors.
+
+    Examples
+    --------
+    >>> tok = load_tokenizer("offline")     # the packaged encoder's uncased WordPiece vocabulary
+    >>> rows = [tok("a good film"), tok("bad")]
+    >>> make_collator(tok)(rows)["attention_mask"].tolist()                      # to the longest
+    [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+    >>> make_collator(tok, pad_to_max_length=True, max_length=8)(rows)["input_ids"].shape[1]
+    8
+    """
     from transformers import DataCollatorWithPadding
 
     if pad_to_max_length:
@@ -208,7 +269,24 @@ def make_collator(tokenizer: Any, *, pad_to_max_length: bool = False, max_length
 
 
 def token_lengths(texts: Iterable[str], tokenizer: Any) -> np.ndarray:
-    """Number of tokens of each text, special tokens included, without truncation."""
+    """Number of tokens of each text, special tokens included, without truncation.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    tokenizer : transformers.PreTrainedTokenizerFast
+
+    Returns
+    -------
+    numpy.ndarray
+        One integer per text (an empty array for no texts).
+
+    Examples
+    --------
+    >>> tok = load_tokenizer("offline")     # the packaged encoder's uncased WordPiece vocabulary
+    >>> token_lengths(["a good film", "bad"], tok).tolist()
+    [5, 3]
+    """
     texts = list(texts)
     if not texts:
         return np.zeros(0, dtype=int)
@@ -220,9 +298,22 @@ def token_length_stats(
 ) -> pd.DataFrame:
     """Share of texts longer than each threshold (i.e. that truncation would cut).
 
+    Parameters
+    ----------
+    texts : iterable of str
+    tokenizer : transformers.PreTrainedTokenizerFast
+    thresholds : sequence of int, default=(128, 256, 512)
+        The ``max_length`` values to test, special tokens included.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per threshold: ``max_length``, ``longer`` (texts over it) and ``share_truncated``.
+
     Examples
     --------
-    >>> token_length_stats(["a b c", "a"], tok, thresholds=(4,))     # doctest: +SKIP
+    >>> tok = load_tokenizer("offline")     # the packaged encoder's uncased WordPiece vocabulary
+    >>> token_length_stats(["a b c", "a"], tok, thresholds=(4,))
        max_length  longer  share_truncated
     0           4       1              0.5
     """
@@ -236,8 +327,21 @@ def token_length_stats(
 def padding_stats(lengths: Sequence[int], *, batch_size: int, max_length: int, sort_by_length: bool = False) -> dict:
     """Count tokens computed for uniform versus dynamic padding of the same batches.
 
-    ``lengths`` are the truncated sequence lengths. Returns real tokens and the
-    padded token count of each scheme.
+    Parameters
+    ----------
+    lengths : sequence of int
+        The sequence lengths (longer ones are cut to ``max_length``).
+    batch_size : int
+    max_length : int
+        The length that uniform padding pads every sequence to.
+    sort_by_length : bool, default=False
+        Sort the sequences before batching them, as length grouping does.
+
+    Returns
+    -------
+    dict
+        ``real_tokens``, and the token positions computed with ``uniform`` and with ``dynamic``
+        (per-batch) padding.
 
     Examples
     --------
