@@ -53,7 +53,19 @@ def load_average() -> list[float] | None:
 
 
 def cpu_has_native_bf16() -> bool:
-    """True when the CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
+    """True when the CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow.
+
+    Returns
+    -------
+    bool
+        Whether ``/proc/cpuinfo`` (Linux) lists ``avx512_bf16`` or ``amx_bf16``; False where the
+        flags cannot be read.
+
+    Examples
+    --------
+    >>> resolve_precision("auto", "cpu") == ("bf16" if cpu_has_native_bf16() else "fp32")   # what it decides
+    True
+    """
     return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
 
 
@@ -64,6 +76,17 @@ def resolve_precision(precision: str = "auto", device: str | None = None) -> str
     with native bf16 (:func:`cpu_has_native_bf16`), and fp32 everywhere else.
     An explicit value is used as given (bf16 on a CPU without it works, slowly).
     Weights are always kept and saved in fp32; bf16 is autocast.
+
+    Parameters
+    ----------
+    precision : {"auto", "fp32", "bf16", "fp16"}, default="auto"
+    device : {"cpu", "cuda", "mps"}, default=None
+        Where the model runs (``None``: the best device available, as the library picks it).
+
+    Returns
+    -------
+    str
+        ``"fp32"``, ``"bf16"`` or ``"fp16"``. An unknown ``precision`` is a clear error.
 
     Examples
     --------

@@ -78,11 +78,22 @@ def encoder_pooling(name_or_path: str | os.PathLike | None = None) -> str:
     else (DistilBERT, BERT) is read through ``[CLS]``, as
     ``AutoModelForSequenceClassification`` does.
 
+    Parameters
+    ----------
+    name_or_path : str or Path, default=None
+        A hub id, a local folder, or ``"offline"``/``"tiny"``; ``None`` resolves as
+        :func:`sentiment_lib.checkpoints.resolve_model` does.
+
+    Returns
+    -------
+    str
+        ``"mean"`` or ``"cls"``.
+
     Examples
     --------
     >>> encoder_pooling("tiny")
     'cls'
-    >>> encoder_pooling("offline")        # doctest: +SKIP
+    >>> encoder_pooling("offline")        # all-MiniLM-L6-v2, a sentence-transformers checkpoint
     'mean'
     """
     path = Path(resolve_model(name_or_path)).expanduser()
@@ -103,6 +114,19 @@ def build_model(
     architecture's own ``…ForSequenceClassification``), ``"mean"`` (the masked
     mean of all token vectors, :mod:`sentiment_lib.pooling`) or ``"auto"``: the
     way the encoder was pretrained (:func:`encoder_pooling`).
+
+    Parameters
+    ----------
+    name_or_path : str or Path, default=None
+        The pretrained encoder (resolved as :func:`sentiment_lib.checkpoints.resolve_model` does).
+    seed : int, default=None
+        Seed for the new head's random weights (``None``: torch's current state).
+    pooling : {"auto", "cls", "mean"}, default="auto"
+
+    Returns
+    -------
+    transformers.PreTrainedModel
+        A two-class sequence classifier with ``id2label`` ``{0: "negative", 1: "positive"}``.
 
     Examples
     --------
@@ -151,6 +175,17 @@ def build_model(
 
 def count_parameters(model: Any) -> dict[str, int]:
     """Parameters of the encoder, of the new head, and in total.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        A classifier from :func:`build_model` (its head is ``model.classifier``, plus
+        ``pre_classifier`` where the architecture has one).
+
+    Returns
+    -------
+    dict of str to int
+        ``encoder``, ``head`` and ``total``.
 
     Examples
     --------
