@@ -73,6 +73,16 @@ class SuiteResult:
 def load_suites(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The suites and their vocabulary, from ``behaviour_suites.json`` (or another file of that shape).
 
+    Parameters
+    ----------
+    path : str or Path, default=None
+        A JSON file with ``suites`` and ``vocabulary``; ``None`` reads the one packaged with the library.
+
+    Returns
+    -------
+    dict
+        ``{"suites": [...], "vocabulary": {...}, ...}`` as stored in the file.
+
     Examples
     --------
     >>> len(load_suites()["suites"]) >= 6
@@ -210,6 +220,23 @@ def score(suite: dict[str, Any], cases: Sequence[Case], predict_proba: Callable[
 def probe(model: Any, *, n: int = 300, seed: int = 0, suites: dict[str, Any] | None = None) -> list[SuiteResult]:
     """Run every suite on ``model`` (anything with ``predict_proba(texts)``, or such a function).
 
+    Parameters
+    ----------
+    model : object or callable
+        Returns an ``(n, 2)`` array of P(negative), P(positive) for a list of texts.
+    n : int, default=300
+        Cases generated per suite (fewer where a suite's templates have fewer combinations).
+    seed : int, default=0
+        Seed of the case generator: the same seed gives the same cases to every model.
+    suites : dict, default=None
+        What :func:`load_suites` returns; ``None`` loads the packaged suites.
+
+    Returns
+    -------
+    list of SuiteResult
+        One per suite: its name, capability, test type (MFT, INV or DIR), cases, failures and
+        the 95% Wilson interval of the failure rate.
+
     Examples
     --------
     >>> class Coin:                                    # a model that always says 0.5
@@ -228,6 +255,16 @@ def probe(model: Any, *, n: int = 300, seed: int = 0, suites: dict[str, Any] | N
 def failure_table(results: Sequence[SuiteResult]) -> pd.DataFrame:
     """One row per suite: capability, test type, cases, failure rate and its 95% Wilson interval.
 
+    Parameters
+    ----------
+    results : sequence of SuiteResult
+        What :func:`probe` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by suite name.
+
     Examples
     --------
     >>> r = SuiteResult("negated positive", "negation", "MFT", 200, 50, (0.19, 0.31))
@@ -241,6 +278,16 @@ def failure_table(results: Sequence[SuiteResult]) -> pd.DataFrame:
 
 def by_capability(results: Sequence[SuiteResult]) -> pd.DataFrame:
     """Failures pooled per capability (all its suites), with a Wilson interval, worst first.
+
+    Parameters
+    ----------
+    results : sequence of SuiteResult
+        What :func:`probe` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by capability: cases, failures, ``failure rate`` and its 95% interval.
 
     Examples
     --------

@@ -33,6 +33,12 @@ class VaderClassifier:
     """VADER as a sentiment classifier: no training, ``predict_proba`` from its compound score.
 
     ``fit`` exists for the scikit-learn habit and does nothing: there is nothing to learn.
+
+    Examples
+    --------
+    >>> vader = VaderClassifier()
+    >>> vader.predict_proba(["A wonderful, moving film.", "Dull and far too long."]).round(2).tolist()
+    [[0.21, 0.79], [0.7, 0.3]]
     """
 
     name = "VADER (rules and lexicon, no training)"

@@ -39,6 +39,20 @@ def names() -> list[str]:
 def recorded(name: str) -> dict[str, Any]:
     """The recorded result ``name`` (``{"benchmark", "created", "machine", "results", ...}``).
 
+    Parameters
+    ----------
+    name : str
+        The file's name without ``.json``, e.g. ``"inference"``; :func:`names` lists them.
+
+    Returns
+    -------
+    dict
+        The JSON a benchmark script wrote: what ran, when, on which machine, and its results. An
+        unknown name is a clear error that lists the recorded ones.
+
+    Examples
+    --------
+
     >>> recorded("inference")["benchmark"]
     'inference'
     """
