@@ -44,8 +44,20 @@ HATCHES = ["", "//", "..", "xx", "\\\\", "--"]
 def listing(values: Mapping[Any, Any], fmt: str = "{:.2f}") -> str:
     """``{"a": 1.0, "b": 2.5}`` as ``"a 1.00 and b 2.50"``: the values of a figure in words.
 
-    ``values`` is a mapping or a pandas Series (names in its index); ``fmt`` formats each value.
+    Parameters
+    ----------
+    values : mapping or pandas.Series
+        Names and values (a Series's index holds the names), in the order to say them.
+    fmt : str, default="{:.2f}"
+        The format of each value.
 
+    Returns
+    -------
+    str
+        The pairs joined by commas and a final "and", for a figure's ``alt`` text.
+
+    Examples
+    --------
     >>> listing({"BERT": 109.48, "DistilBERT": 66.36, "tiny": 4.4}, "{:.1f}")
     'BERT 109.5, DistilBERT 66.4 and tiny 4.4'
     """
@@ -61,6 +73,16 @@ def show(fig: Any, alt: str, *, dpi: float | None = None) -> None:
     ``{"image/png": {"alt": alt}}``, which the book writes into the image's ``alt`` attribute.
     Returns nothing, so that the figure is not shown a second time as the cell's result.
 
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        The text alternative: what the figure shows, with its numbers. An empty one is an error.
+    dpi : float, default=None
+        Resolution of the PNG (``None``: matplotlib's setting).
+
+    Examples
+    --------
     >>> show(object(), alt="  ")
     Traceback (most recent call last):
     ...
