@@ -63,6 +63,18 @@ def book_root(start: str | os.PathLike | None = None) -> Path:
     Chapter 3 trains the book's model into ``book_root() / "_build" / "models" / "book"``; in Colab
     or any folder outside a clone that is ``./_build/models/book``.
 
+    Parameters
+    ----------
+    start : str or Path, default=None
+        Where to start looking upwards for ``_config.yml`` (``None``: the current folder).
+
+    Returns
+    -------
+    pathlib.Path
+        The first folder with ``_config.yml`` at or above ``start``, else ``start`` itself.
+
+    Examples
+    --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> book_root(folder) == folder
@@ -75,8 +87,18 @@ def book_root(start: str | os.PathLike | None = None) -> Path:
 def run_banner(config: Any = None) -> str:
     """One line that says what produced this page's numbers: encoder, pooling, precision, CPU, date.
 
-    ``config`` is the chapter's ``TrainConfig`` (its model, pooling and precision), else the defaults.
+    Parameters
+    ----------
+    config : TrainConfig, default=None
+        The chapter's configuration (its model, pooling and precision); ``None``: the defaults.
 
+    Returns
+    -------
+    str
+        A Markdown line for :func:`say`.
+
+    Examples
+    --------
     >>> run_banner().startswith("**This run:** encoder ")
     True
     """
@@ -101,6 +123,13 @@ def run_banner(config: Any = None) -> str:
 def start_page(colwidth: int = 120) -> None:
     """The preamble every chapter shares: no progress bars on the page, wide pandas columns.
 
+    Parameters
+    ----------
+    colwidth : int, default=120
+        pandas' ``display.max_colwidth``: how much of a review a table shows.
+
+    Examples
+    --------
     >>> start_page()
     """
     import datasets
@@ -118,6 +147,17 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     ``display`` is accepted for the signature of ``myst_nb.glue`` and ignored: the value reaches the
     page through :func:`say`, never on its own.
 
+    Parameters
+    ----------
+    name : str
+        The field name the sentences use, ``{name:format}``.
+    value : object
+        Any value; a sentence's format spec decides how it is written.
+    display : bool, default=False
+        Ignored (see above).
+
+    Examples
+    --------
     >>> glue("n_reviews", 1000)
     >>> fill("{n_reviews:,d} reviews")
     '1,000 reviews'
@@ -221,6 +261,15 @@ def say(template: str, /, **values: Any) -> None:
     and Colab render. The values come from the keyword arguments, :func:`glue` and the notebook's
     variables; a missing one fails the book build and reads "(no value: name)" elsewhere.
 
+    Parameters
+    ----------
+    template : str
+        Markdown with ``{name:format}`` fields (``str.format`` syntax).
+    **values
+        Values for the fields; they win over glued values and the notebook's variables.
+
+    Examples
+    --------
     >>> say("Accuracy {accuracy:.2f}.", accuracy=0.8512)  # in a notebook: the rendered sentence
     <IPython.core.display.Markdown object>
     """
@@ -236,6 +285,17 @@ def holds(condition: Any, sentence: str, **numbers: Any) -> None:
     ``sentence`` is the judging part of a sentence above, copied word for word (markdown emphasis and
     inline code may be left out); the test suite checks that it is there.
 
+    Parameters
+    ----------
+    condition : bool
+        Whether this run's numbers support the sentence.
+    sentence : str
+        The judging words, as on the page.
+    **numbers
+        The numbers the condition was computed from, quoted when it fails.
+
+    Examples
+    --------
     >>> holds(3.2 > 1.5, "dynamic padding computes fewer positions", uniform=3.2, dynamic=1.5)
     >>> holds(1.2 > 1.5, "dynamic padding computes fewer positions", uniform=1.2, dynamic=1.5)
     On this run the text's "dynamic padding computes fewer positions" does not hold: uniform=1.2, dynamic=1.5.
@@ -252,6 +312,15 @@ def holds(condition: Any, sentence: str, **numbers: Any) -> None:
 def general(sentence: str, source: str) -> None:
     """Declare a judging sentence textbook knowledge, not a result of this build: ``source`` says whose.
 
+    Parameters
+    ----------
+    sentence : str
+        The judging part of a sentence on the page, word for word.
+    source : str
+        A paper, a definition, or why the sentence is not a result; empty is an error.
+
+    Examples
+    --------
     >>> general("keeping 97% of its language-understanding performance", source="Sanh et al. (2019)")
     >>> general("anything", source="")
     Traceback (most recent call last):
