@@ -4,9 +4,10 @@
 ``<output_dir>.partial`` (the *staging* directory) and moves the finished model
 to ``output_dir`` only at the very end, so a crash never leaves a half-written
 model where a good one was, and ``resume=True`` continues from the last
-complete checkpoint. The ``Trainer`` used there (:func:`make_trainer_class`)
-stops on a non-finite loss or weights and draws its length-grouped batches so
-that a resumed run sees exactly the batches of the run it continues.
+complete checkpoint. The ``Trainer`` subclass used there, which stops on a
+non-finite loss or weights and resumes with exactly the batches of the run it
+continues, lives beside the recipe
+(:func:`~sentiment_lib.training.make_trainer_class`).
 
 Under ``torchrun`` or ``accelerate launch`` (several processes, data-parallel)
 only the main process (global rank 0) checks, creates, publishes and cleans the
@@ -270,87 +271,7 @@ def finish_run(model_dir: Path, output: Path, staging: Path, files: dict[str, An
     return on_main(finish)
 
 
-def make_trainer_class() -> Any:
-    """``CheckedTrainer``: a ``transformers.Trainer`` that stops cleanly on non-finite values and resumes exactly."""
-    import torch
-    from transformers import Trainer
-    from transformers.trainer_pt_utils import LengthGroupedSampler
-
-    class EpochSeededLengthSampler(LengthGroupedSampler):
-        """``LengthGroupedSampler`` whose shuffle depends only on ``seed`` and the epoch.
-
-        Trainer's own draws from the global torch RNG, whose state at the start of
-        an epoch differs between a run and a resumed run, so a run resumed in its
-        second epoch would see other batches than the run it continues.
-        """
-
-        def __init__(self, batch_size: int, lengths: list[int], seed: int) -> None:
-            super().__init__(batch_size, lengths=lengths)
-            self.seed, self.epoch = seed, 0
-
-        def set_epoch(self, epoch: int) -> None:  # called by Trainer/accelerate before every epoch
-            self.epoch = int(epoch)
-
-        def __iter__(self) -> Any:
-            self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
-            return super().__iter__()
-
-    class CheckedTrainer(Trainer):
-        """A Trainer that stops with a clear message when the loss or the weights stop being finite,
-        and whose length-grouped batches resume exactly (see ``EpochSeededLengthSampler``)."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            # A classifier's loss is the mean over its batch and ignores ``num_items_in_batch``. Left on
-            # (DistilBERT's forward takes **kwargs), Trainer multiplies that loss by the number of
-            # processes under DDP: twice the gradient on 2 processes, and twice the logged loss.
-            self.model_accepts_loss_kwargs = False
-
-        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
-            sampler = super()._get_train_sampler(train_dataset)
-            if type(sampler) is LengthGroupedSampler and sampler.generator is None:
-                seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
-                sampler = self._epoch_seeded = EpochSeededLengthSampler(sampler.batch_size, sampler.lengths, seed)
-            return sampler
-
-        def _run_epoch(self, *args: Any, **kwargs: Any) -> Any:
-            # Under DDP, resuming mid-epoch wraps the batches in accelerate's SkipBatchSampler, through
-            # which set_epoch no longer reaches the sampler: it would replay epoch 0's order. Tell it here.
-            if getattr(self, "_epoch_seeded", None) is not None and "epoch" in kwargs:
-                self._epoch_seeded.set_epoch(kwargs["epoch"])
-            return super()._run_epoch(*args, **kwargs)
-
-        def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> Any:
-            loss = super().training_step(model, inputs, num_items_in_batch)
-            if not torch.isfinite(loss).all():
-                raise SentimentLibError(
-                    f"The training loss became {loss.item()} at step {self.state.global_step + 1}.",
-                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
-                    "--resume continues from the last good one.",
-                )
-            return loss
-
-        def _check_weights(self) -> None:
-            bad = next((n for n, p in self.model.named_parameters() if not torch.isfinite(p).all()), None)
-            if bad is not None:
-                raise SentimentLibError(
-                    f"The weights became non-finite ({bad}) at step {self.state.global_step}.",
-                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
-                    "--resume continues from the last good one.",
-                )
-
-        def evaluate(self, *args: Any, **kwargs: Any) -> Any:
-            self._check_weights()
-            return super().evaluate(*args, **kwargs)
-
-        def _save_checkpoint(self, model: Any, trial: Any) -> None:
-            self._check_weights()  # never write a checkpoint that --resume would choke on
-            super()._save_checkpoint(model, trial)
-
-    return CheckedTrainer
-
-
 __all__ = [
     "world_size", "rank", "is_main_process", "start_processes", "on_main", "first_to_report",
-    "ReportedByMain", "staging_dir", "prepare_dirs", "publish", "latest_checkpoint", "finish_run", "make_trainer_class",
+    "ReportedByMain", "staging_dir", "prepare_dirs", "publish", "latest_checkpoint", "finish_run",
 ]

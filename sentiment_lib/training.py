@@ -31,7 +31,7 @@ from .figures import PALETTE
 from .hardware import PRECISIONS, load_average, resolve_precision
 from .modeling import POOLINGS, build_model
 from .runs import (
-    finish_run, is_main_process, latest_checkpoint, make_trainer_class, prepare_dirs, staging_dir, start_processes,
+    finish_run, is_main_process, latest_checkpoint, prepare_dirs, staging_dir, start_processes,
     world_size,
 )
 
@@ -295,6 +295,103 @@ class TrainResult:
     output_dir: str
     metrics: dict[str, Any]
     log_history: list[dict[str, Any]]
+
+
+def make_trainer_class() -> Any:
+    """``CheckedTrainer``, the ``transformers.Trainer`` subclass that :func:`fine_tune` trains with.
+
+    It differs from ``Trainer`` in three ways, each through methods that ``Trainer`` calls itself
+    (several of them private, so a new transformers release may need them checked):
+
+    * ``training_step`` raises :class:`SentimentLibError` as soon as the loss is not finite, and
+      ``evaluate`` and ``_save_checkpoint`` do the same when a weight is not finite, so no checkpoint
+      that ``--resume`` would choke on is ever written;
+    * ``_get_train_sampler`` swaps Trainer's length-grouped sampler for ``EpochSeededLengthSampler``,
+      whose shuffle depends only on the seed and the epoch, and ``_run_epoch`` tells it the epoch
+      even under DDP, so a resumed run sees exactly the batches of the run it continues;
+    * ``model_accepts_loss_kwargs`` is off, so that under DDP the loss is not multiplied by the
+      number of processes.
+
+    The classes are built on each call, inside this function, because importing transformers
+    takes seconds and ``sentiment_lib.training`` is imported by chapters that never train; a test
+    builds a subclass of the returned class to poison the weights.
+    """
+    import torch
+    from transformers import Trainer
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class EpochSeededLengthSampler(LengthGroupedSampler):
+        """``LengthGroupedSampler`` whose shuffle depends only on ``seed`` and the epoch.
+
+        Trainer's own draws from the global torch RNG, whose state at the start of
+        an epoch differs between a run and a resumed run, so a run resumed in its
+        second epoch would see other batches than the run it continues.
+        """
+
+        def __init__(self, batch_size: int, lengths: list[int], seed: int) -> None:
+            super().__init__(batch_size, lengths=lengths)
+            self.seed, self.epoch = seed, 0
+
+        def set_epoch(self, epoch: int) -> None:  # called by Trainer/accelerate before every epoch
+            self.epoch = int(epoch)
+
+        def __iter__(self) -> Any:
+            self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            return super().__iter__()
+
+    class CheckedTrainer(Trainer):
+        """A Trainer that stops with a clear message when the loss or the weights stop being finite,
+        and whose length-grouped batches resume exactly (see ``EpochSeededLengthSampler``)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # A classifier's loss is the mean over its batch and ignores ``num_items_in_batch``. Left on
+            # (DistilBERT's forward takes **kwargs), Trainer multiplies that loss by the number of
+            # processes under DDP: twice the gradient on 2 processes, and twice the logged loss.
+            self.model_accepts_loss_kwargs = False
+
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            sampler = super()._get_train_sampler(train_dataset)
+            if type(sampler) is LengthGroupedSampler and sampler.generator is None:
+                seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+                sampler = self._epoch_seeded = EpochSeededLengthSampler(sampler.batch_size, sampler.lengths, seed)
+            return sampler
+
+        def _run_epoch(self, *args: Any, **kwargs: Any) -> Any:
+            # Under DDP, resuming mid-epoch wraps the batches in accelerate's SkipBatchSampler, through
+            # which set_epoch no longer reaches the sampler: it would replay epoch 0's order. Tell it here.
+            if getattr(self, "_epoch_seeded", None) is not None and "epoch" in kwargs:
+                self._epoch_seeded.set_epoch(kwargs["epoch"])
+            return super()._run_epoch(*args, **kwargs)
+
+        def training_step(self, model: Any, inputs: Any, num_items_in_batch: Any = None) -> Any:
+            loss = super().training_step(model, inputs, num_items_in_batch)
+            if not torch.isfinite(loss).all():
+                raise SentimentLibError(
+                    f"The training loss became {loss.item()} at step {self.state.global_step + 1}.",
+                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
+                    "--resume continues from the last good one.",
+                )
+            return loss
+
+        def _check_weights(self) -> None:
+            bad = next((n for n, p in self.model.named_parameters() if not torch.isfinite(p).all()), None)
+            if bad is not None:
+                raise SentimentLibError(
+                    f"The weights became non-finite ({bad}) at step {self.state.global_step}.",
+                    hint="Lower the learning rate. The checkpoints saved before it are kept; "
+                    "--resume continues from the last good one.",
+                )
+
+        def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+            self._check_weights()
+            return super().evaluate(*args, **kwargs)
+
+        def _save_checkpoint(self, model: Any, trial: Any) -> None:
+            self._check_weights()  # never write a checkpoint that --resume would choke on
+            super()._save_checkpoint(model, trial)
+
+    return CheckedTrainer
 
 
 def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True) -> TrainResult:
@@ -682,6 +779,6 @@ def load_metrics(model_dir: str | os.PathLike) -> dict[str, Any]:
 
 __all__ = [
     "PROFILES", "TrainConfig", "TrainResult", "make_config", "config_from", "validate_config", "check_model_fits",
-    "train_one_epoch", "evaluate_loop", "batches_for", "fine_tune", "best_evaluation", "train_or_load", "learning_curve",
+    "train_one_epoch", "evaluate_loop", "batches_for", "make_trainer_class", "fine_tune", "best_evaluation", "train_or_load", "learning_curve",
     "diagnose_learning_curve", "plot_learning_curve", "load_metrics",
 ]

@@ -261,7 +261,7 @@ VARIANTS = {
          "from sentiment_lib.evaluation import trainer_metrics\ndef compute_metrics(eval_pred):\n"
          "    m = trainer_metrics(eval_pred)\n    return {'accuracy': m['accuracy'], 'f1': m['f1']}"),
         ("test_make_trainer", "cheat",
-         "from sentiment_lib.runs import make_trainer_class\n"
+         "from sentiment_lib.training import make_trainer_class\n"
          "def make_trainer(model, splits, tokenizer, output_dir):\n"
          "    args = TrainingArguments(output_dir=output_dir, report_to='none', seed=0, per_device_train_batch_size=8, num_train_epochs=3,\n"
          "                             learning_rate=1e-4, weight_decay=0.01, eval_strategy='steps', eval_steps=4, save_strategy='steps',\n"

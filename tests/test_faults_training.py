@@ -305,7 +305,7 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path, monkeypatch):
     or saving them, with a clear error, and only the earlier checkpoint is on disk."""
     import sentiment_lib.training as training
 
-    make_class = training.make_trainer_class  # from sentiment_lib.runs
+    make_class = training.make_trainer_class
 
     def poisoned():
         base = make_class()
