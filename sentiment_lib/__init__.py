@@ -19,7 +19,6 @@ One module per chapter of the course:
 ``behaviour``       ch. 5: behavioural tests (CheckList): negation, contrast, invariance, ... per capability
 ``vader``           ch. 5/6: VADER, rules and a human-rated lexicon: what no training at all gives
 ``book``            the chapters' pages: computed sentences (``say``), checked claims (``holds``), the preamble
-``claims``          the book's linter: every judging sentence is computed, guarded or sourced
 ``results``         the benchmarks' recorded results, shipped as package data
 ``domains``         what each setting and flag accepts, checked once with one message
 ``figures``         colour-blind-safe palette, figures shown with their alt text

@@ -96,7 +96,7 @@ AREAS = {
 }
 AREA_OF = {name: area for area, names in AREAS.items() for name in names}
 AREA_OF_PACKAGE = {"sentiment_lib": "library", "course_grading": "grader", "_ext": "book",
-                   "tests/mutations": "grader", "tests/hub_browser.py": "deployment"}
+                   "tests/mutations": "grader", "tests/hub_browser.py": "deployment", "tests/claims.py": "book"}
 
 
 def area_of(path: Path) -> str | None:

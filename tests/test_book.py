@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sentiment_lib.claims import said
+from claims import said
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")

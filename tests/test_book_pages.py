@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from sentiment_lib.claims import _plumbing, said
+from claims import _plumbing, said
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
@@ -97,7 +97,7 @@ def classify(cells: list[dict]) -> list[tuple[int, str]]:
             continue
         calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
         if any((getattr(call.func, "id", None) or getattr(call.func, "attr", None)) in CLAIM_CHECKS for call in calls):
-            kinds.append((index, "check"))   # a hidden check of the text's claims (sentiment_lib.claims): plumbing
+            kinds.append((index, "check"))   # a hidden check of the text's claims (tests/claims.py): plumbing
             continue
         calls_lesson = any(_root(call.func) in lesson_names for call in calls)
         if imports_lesson or calls_lesson:

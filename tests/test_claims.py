@@ -1,6 +1,6 @@
 """Claims are code: every sentence of the book that judges a result is glued, guarded or sourced.
 
-``sentiment_lib.claims`` finds the judging sentences of a notebook's markdown; these tests run it on
+``tests/claims.py`` finds the judging sentences of a notebook's markdown; these tests run it on
 every chapter, check that it catches what it is for (a planted unguarded sentence, a guard whose
 sentence was reworded), and that a guard whose condition is false fails the notebook's execution,
 naming the sentence and the numbers, as it fails the book's build.
@@ -17,8 +17,8 @@ import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from claims import judging_words, unmatched_guards, unsupported_sentences
 from sentiment_lib.book import BUILD_VARIABLE, ClaimError, general, holds
-from sentiment_lib.claims import judging_words, unmatched_guards, unsupported_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))

@@ -24,7 +24,7 @@ PACKAGES = ("sentiment_lib", "course_grading")
 #: order; TOP: entry points above all of them. A new module must be placed here.
 SHARED, TOP = 0, 99
 LAYER = {
-    **dict.fromkeys(["sentiment_lib", "errors", "checkpoints", "hardware", "domains", "figures", "book", "claims",
+    **dict.fromkeys(["sentiment_lib", "errors", "checkpoints", "hardware", "domains", "figures", "book",
                      "environment", "results"], SHARED),
     "data": 1,
     "tokenization": 2,

@@ -17,6 +17,10 @@ A sentence that judges a result is either
 the three; the test suite runs it on every chapter. A code cell that only calls ``say("...")`` is
 read as the markdown it displays (:func:`said`).
 
+This linter lives with the tests (``tests/claims.py``, imported as ``claims``), not in the
+``sentiment_lib`` package: only the test suite reads the notebooks this way, while the book's pages
+need just :mod:`sentiment_lib.book` at run time.
+
 Examples
 --------
 >>> said('say("The model is {verdict} TF-IDF.")')
@@ -35,7 +39,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from .book import ClaimError  # noqa: F401  (raised for a guard that quotes too little)
+from sentiment_lib.book import ClaimError  # noqa: F401  (raised for a guard that quotes too little)
 
 #: Words and phrases that judge a result. A sentence holding one (outside glued values, inline code
 #: and links) needs a verdict function, a guard or a source.
