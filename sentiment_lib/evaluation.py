@@ -217,6 +217,28 @@ class PairedComparison:
             return "none"
         return "weak" if self.p_value >= 0.05 else "moderate" if self.p_value >= 0.01 else "strong"
 
+    def short_verdict(self, name_a: str = "A", name_b: str = "B") -> str:
+        """:meth:`verdict` in a few words, for a sentence that gives the answer (chapter 6).
+
+        Graded as :meth:`verdict` grades it (by :attr:`evidence`): within noise at McNemar p >= 0.10
+        or no difference, a leader that does not clearly win below 0.10, a winner only below 0.05;
+        only the p-value is quoted.
+
+        Examples
+        --------
+        >>> PairedComparison(0.86, 0.84, 30, 16, 0.054, 1000).short_verdict("fine-tuning", "TF-IDF")
+        'neither clearly wins: fine-tuning is ahead by 2.0 points, on weak evidence (p = 0.054)'
+        >>> PairedComparison(0.84, 0.86, 16, 30, 0.004, 1000).short_verdict("fine-tuning", "TF-IDF")
+        'TF-IDF wins, by 2.0 points (p = 0.004)'
+        """
+        ahead = name_a if self.difference > 0 else name_b
+        p, points = f"p = {self.p_value:.2g}", f"{abs(100 * self.difference):.1f} points"
+        if self.evidence == "none":
+            return f"{name_a} and {name_b} are within noise of each other ({p})"
+        if self.evidence == "weak":
+            return f"neither clearly wins: {ahead} is ahead by {points}, on weak evidence ({p})"
+        return f"{ahead} wins, by {points} ({p})"
+
 
 def compare_paired(y_true: Sequence[int], pred_a: Sequence[int], pred_b: Sequence[int]) -> PairedComparison:
     """McNemar's exact test for two models scored on the same reviews.

@@ -125,6 +125,28 @@ def test_mcnemar_counts_only_disagreements_and_gives_exact_p():
     assert same.p_value == 1.0 and "within noise" in same.verdict("A", "B")
 
 
+def test_short_verdict_says_what_chapter_6_said_and_grades_as_verdict():
+    """``short_verdict`` replaced chapter 6's own ``plainly``: the same sentence for the same numbers
+    (around both thresholds, either leader, no difference), and a winner exactly when ``verdict`` names one."""
+    from sentiment_lib.evaluation import PairedComparison
+
+    def plainly(p, a, b):  # chapter 6's function, as it was
+        ahead = a if p.difference > 0 else b
+        if p.p_value >= 0.10 or p.difference == 0:
+            return f"{a} and {b} are within noise of each other (p = {p.p_value:.2g})"
+        if p.p_value >= 0.05:
+            return f"neither clearly wins: {ahead} is ahead by {abs(100 * p.difference):.1f} points, on weak evidence (p = {p.p_value:.2g})"
+        return f"{ahead} wins, by {abs(100 * p.difference):.1f} points (p = {p.p_value:.2g})"
+
+    for acc_a, acc_b in [(0.86, 0.84), (0.84, 0.86), (0.85, 0.85), (0.9123, 0.8877)]:
+        for p_value in [1e-30, 0.0049, 0.01, 0.049, 0.05, 0.0999, 0.10, 0.5, 1.0]:
+            pair = PairedComparison(acc_a, acc_b, 30, 16, p_value, 1000)
+            said = pair.short_verdict("fine-tuning", "TF-IDF")
+            assert said == plainly(pair, "fine-tuning", "TF-IDF"), (acc_a, acc_b, p_value)
+            assert (" wins, by " in said) == (" is more accurate than " in pair.verdict("fine-tuning", "TF-IDF"))
+    assert PairedComparison(0.84, 0.86, 16, 30, 0.004, 1000).short_verdict() == "B wins, by 2.0 points (p = 0.004)"
+
+
 def test_temperature_scaling_recovers_a_known_temperature():
     from sentiment_lib.evaluation import apply_temperature, expected_calibration_error, fit_temperature, softmax
 
