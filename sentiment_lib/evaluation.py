@@ -69,6 +69,12 @@ def compute_metrics(
     y_prob : sequence of float, default=None
         Probability of the positive class, for ROC-AUC.
 
+    Returns
+    -------
+    EvalResult
+        ``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc`` (``None`` without ``y_prob``),
+        ``n`` and the confusion matrix.
+
     Examples
     --------
     >>> compute_metrics([0, 1], [0, 1], [0.2, 0.9]).roc_auc
@@ -95,7 +101,25 @@ def compute_metrics(
 
 
 def classification_report(y_true: Sequence[int], y_pred: Sequence[int]) -> str:
-    """scikit-learn's text report with the class names."""
+    """scikit-learn's text report with the class names.
+
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_pred : sequence of int
+        The predicted labels.
+
+    Returns
+    -------
+    str
+        ``sklearn.metrics.classification_report`` with ``negative`` and ``positive`` as names.
+
+    Examples
+    --------
+    >>> print(classification_report([0, 1, 1, 0], [0, 1, 0, 0]).splitlines()[2])
+        negative      0.667     1.000     0.800         2
+    """
     from sklearn.metrics import classification_report as report
 
     return report(y_true, y_pred, labels=[0, 1], target_names=list(LABELS), digits=3, zero_division=0)
@@ -132,6 +156,19 @@ def accuracy_interval(y_true: Sequence[int], y_pred: Sequence[int], confidence: 
     interval (``scipy.stats.binomtest(...).proportion_ci``) stays inside [0, 1]
     and behaves well near 0 and 1.
 
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_pred : sequence of int
+        The predicted labels, one per review.
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    tuple of float
+        The interval's low and high ends.
+
     Examples
     --------
     >>> low, high = accuracy_interval([1] * 100, [1] * 90 + [0] * 10)
@@ -147,6 +184,19 @@ def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> tup
 
     Use it when only the accuracy and the number of reviews are known, e.g.
     ``proportion_interval(round(0.86 * 500), 500)`` for an accuracy of 0.86 logged by the Trainer.
+
+    Parameters
+    ----------
+    successes : int
+        Reviews labelled right.
+    n : int
+        Reviews in all.
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    tuple of float
+        The interval's low and high ends.
 
     Examples
     --------
@@ -164,7 +214,27 @@ def proportion_interval(successes: int, n: int, confidence: float = 0.95) -> tup
 
 @dataclass
 class PairedComparison:
-    """Two models scored on the same reviews: accuracies, the reviews they disagree on, McNemar's test."""
+    """Two models scored on the same reviews: accuracies, the reviews they disagree on, McNemar's test.
+
+    Made by :func:`compare_paired`.
+
+    Parameters
+    ----------
+    accuracy_a, accuracy_b : float
+        The two models' accuracies on the same ``n`` reviews.
+    only_a_right, only_b_right : int
+        Reviews that only model A (only model B) labels right: the disagreements McNemar's test reads.
+    p_value : float
+        McNemar's exact two-sided p-value.
+    n : int
+        The number of reviews.
+
+    Examples
+    --------
+    >>> r = compare_paired([1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 0, 1], [0, 0, 0, 1, 0, 1])
+    >>> r.only_a_right, r.only_b_right, round(r.difference, 3), r.n
+    (3, 0, 0.5, 6)
+    """
 
     accuracy_a: float
     accuracy_b: float
@@ -247,6 +317,18 @@ def compare_paired(y_true: Sequence[int], pred_a: Sequence[int], pred_b: Sequenc
     were equally accurate, each such review would be won by A or by B with
     probability 1/2 (a binomial test on the disagreements).
 
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    pred_a, pred_b : sequence of int
+        The two models' labels for the same reviews, in the same order.
+
+    Returns
+    -------
+    PairedComparison
+        Accuracies, disagreements, the p-value and :meth:`PairedComparison.verdict`.
+
     Examples
     --------
     >>> r = compare_paired([1, 0, 1, 0], [1, 0, 1, 1], [0, 0, 1, 0])
@@ -309,6 +391,20 @@ def reliability_table(y_true: Sequence[int], y_prob: Sequence[float], n_bins: in
 def expected_calibration_error(y_true: Sequence[int], y_prob: Sequence[float], n_bins: int = 10) -> float:
     """ECE: the gap |accuracy − confidence| of each bin of :func:`reliability_table`, weighted by its size.
 
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_prob : sequence of float
+        P(positive) of each review.
+    n_bins : int, default=10
+        Equal-width bins of confidence between 0.5 and 1.
+
+    Returns
+    -------
+    float
+        0 for a perfectly calibrated model.
+
     Examples
     --------
     >>> round(expected_calibration_error([1, 1, 0, 0], [0.9, 0.9, 0.1, 0.1]), 3)
@@ -320,6 +416,17 @@ def expected_calibration_error(y_true: Sequence[int], y_prob: Sequence[float], n
 
 def brier_score(y_true: Sequence[int], y_prob: Sequence[float]) -> float:
     """Mean squared error of the positive-class probability (``sklearn.metrics.brier_score_loss``); 0 is perfect, 0.25 is a coin.
+
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_prob : sequence of float
+        P(positive) of each review.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -339,6 +446,24 @@ def bootstrap_interval(
 
     ``statistic(y_true, *probabilities)`` is any score of the reviews: an ECE, a Brier score, or the
     difference of two scores on the same reviews (then the interval of the difference is paired).
+
+    Parameters
+    ----------
+    statistic : callable
+        ``statistic(y_true, *probabilities) -> float``.
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    *probabilities : sequence of float
+        One value per review for each extra argument of ``statistic`` (probabilities, or labels).
+    n_resamples : int, default=1000
+    confidence : float, default=0.95
+    seed : int, default=0
+        The same seed gives the same interval.
+
+    Returns
+    -------
+    tuple of float
+        The percentile interval's low and high ends.
 
     Examples
     --------
@@ -370,6 +495,17 @@ def fit_temperature(y_true: Sequence[int], probabilities: Any) -> float:
     the ``(n, 2)`` output of ``predict_proba`` (its logarithm differs from the
     logits by a constant per row, which softmax ignores).
 
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    probabilities : array-like of shape (n, 2)
+
+    Returns
+    -------
+    float
+        The temperature ``T``.
+
     Examples
     --------
     >>> probs = np.array([[0.02, 0.98], [0.97, 0.03], [0.9, 0.1], [0.05, 0.95]])
@@ -391,6 +527,18 @@ def fit_temperature(y_true: Sequence[int], probabilities: Any) -> float:
 def apply_temperature(probabilities: Any, temperature: float) -> np.ndarray:
     """Probabilities after temperature scaling (see :func:`fit_temperature`).
 
+    Parameters
+    ----------
+    probabilities : array-like of shape (n, 2)
+        ``predict_proba``'s output.
+    temperature : float
+        ``T`` from :func:`fit_temperature`; 1 changes nothing.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, 2)
+        ``softmax(log(probabilities) / T)``: the same predicted classes, other confidences.
+
     Examples
     --------
     >>> apply_temperature([[0.2, 0.8]], 1.0).round(3).tolist()
@@ -406,6 +554,18 @@ def choose_threshold(y_true: Sequence[int], y_prob: Sequence[float]) -> float:
     Candidates are the midpoints between consecutive distinct probabilities (and
     0.5); ties go to the candidate nearest 0.5, so a threshold moves only when it
     pays.
+
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_prob : sequence of float
+        P(positive) of each review.
+
+    Returns
+    -------
+    float
+        The threshold: predict positive when P(positive) is at or above it.
 
     Examples
     --------
@@ -425,6 +585,24 @@ def plot_reliability_diagram(curves: dict[str, tuple[Sequence[int], Sequence[flo
 
     ``curves`` maps a label to ``(y_true, y_prob)``. Each curve has its own
     marker and line style (and an Okabe-Ito colour), so it reads without colour.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{label: (y_true, y_prob)}``.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw (``None``: a new figure).
+    n_bins : int, default=10
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_reliability_diagram({"model": ([1, 0, 1, 0], [0.9, 0.2, 0.6, 0.4])})
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('confidence (probability of the predicted class)', 'accuracy')
     """
     import matplotlib.pyplot as plt
 
@@ -454,6 +632,22 @@ def compare_values(
     or ``less``, with the ratio in front unless ``ratio=False`` (for accuracies,
     where "higher than" reads better than a ratio). A rebuild on another machine
     can therefore never print "faster" where its own numbers say "slower".
+
+    Parameters
+    ----------
+    a, b : float
+        The two measurements.
+    spread_a, spread_b : tuple of float
+        Their intervals ``(low, high)``.
+    more, less, same : str
+        The phrases for a above b, a below b, and overlapping intervals.
+    ratio : bool, default=True
+        Put the ratio (or, under 1.1×, the percentage) in front of ``more``/``less``.
+
+    Returns
+    -------
+    str
+        The phrase, e.g. ``"4.0× faster than"``.
 
     Examples
     --------
@@ -485,6 +679,24 @@ def plot_confusion_matrix(result: EvalResult, ax: Any = None, title: str = "Conf
     """Draw the confusion matrix with counts; returns the matplotlib Axes.
 
     The shade only repeats what the printed count in every cell says (colour is never the only cue).
+
+    Parameters
+    ----------
+    result : EvalResult
+        What :func:`compute_metrics` returned.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw (``None``: a new figure).
+    title : str, default="Confusion matrix"
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_confusion_matrix(compute_metrics([0, 1, 1], [0, 1, 0]))
+    >>> [t.get_text() for t in ax.texts]
+    ['1', '0', '1', '1']
     """
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -499,7 +711,29 @@ def plot_confusion_matrix(result: EvalResult, ax: Any = None, title: str = "Conf
 
 
 def plot_roc_curve(y_true: Sequence[int], y_prob: Sequence[float], ax: Any = None, name: str = "model") -> Any:
-    """Draw the ROC curve with its AUC; returns the matplotlib Axes."""
+    """Draw the ROC curve with its AUC; returns the matplotlib Axes.
+
+    Parameters
+    ----------
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_prob : sequence of float
+        P(positive) of each review.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw (``None``: a new figure).
+    name : str, default="model"
+        The curve's label in the legend, beside its AUC.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'model (AUC = 0.75)'
+    """
     import matplotlib.pyplot as plt
     from sklearn.metrics import RocCurveDisplay
 
@@ -518,7 +752,19 @@ def most_confident_errors(
 ) -> pd.DataFrame:
     """The ``k`` misclassified reviews the model was most sure about.
 
-    ``y_prob`` is the probability of the positive class.
+    Parameters
+    ----------
+    texts : sequence of str
+    y_true : sequence of int
+        The true labels, 0 (negative) or 1 (positive).
+    y_prob : sequence of float
+        The probability of the positive class.
+    k : int, default=5
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``text``, ``true``, ``predicted`` and ``confidence`` of at most ``k`` errors, most confident first.
 
     Examples
     --------
