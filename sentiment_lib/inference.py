@@ -15,8 +15,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .checkpoints import read_json, resolve_model, saved_settings
-from .data import VALIDATION_SIZE, balanced_subset, clean_dataset, prepare_splits
+from .checkpoints import SETTINGS_FILE, read_json, resolve_model, saved_settings
+from .data import balanced_subset, clean_dataset, saved_run
 from .domains import BATCH_SIZE
 from .errors import SentimentLibError
 from .evaluation import compute_metrics, softmax  # softmax: the one numerically stable softmax of the library
@@ -175,7 +175,7 @@ class SentimentClassifier:
     model, tokenizer : a sequence-classification model and its tokenizer
     max_length : int, default=None
         Truncation length; ``None`` uses the length the model was trained with
-        (``training_config.json``) or 512.
+        (its saved settings, :func:`~sentiment_lib.checkpoints.saved_settings`) or 512.
     strategy : {"head", "head_tail"}, default=None
         Truncation strategy; ``None`` uses the training one.
     device : str, default=None
@@ -240,16 +240,13 @@ class SentimentClassifier:
         ``sentiment-lib export`` (a PyTorch directory is exported once into the cache);
         ``threads`` sets ONNX Runtime's threads.
         """
-        from pathlib import Path
-
         if backend not in BACKENDS:
             raise SentimentLibError(f"Unknown backend {backend!r}.", hint=f"Use one of: {', '.join(BACKENDS)}.")
         if backend == "onnx":
             return OnnxSentimentClassifier.from_pretrained(
                 name_or_path, max_length=max_length, strategy=strategy, quantize=quantize, threads=threads)
         path = resolve_model(name_or_path)
-        settings_file = Path(path) / "training_config.json"
-        settings = read_json(settings_file) if settings_file.is_file() else {}
+        settings = saved_settings(path)
         model = load_model(path, device="cpu")
         tokenizer = load_tokenizer(path)
         if quantize:
@@ -461,7 +458,7 @@ class OnnxSentimentClassifier(SentimentClassifier):
         file = onnx_path(resolve_model(name_or_path), quantize=quantize)
         folder = file.parent.parent
         config = json.loads((folder / "config.json").read_text())
-        settings = json.loads((folder / "training_config.json").read_text())
+        settings = read_json(folder / SETTINGS_FILE)  # an export's copy: its truncation settings
         limit = config.get("max_position_embeddings") or 512
         return cls(
             OnnxLogits(file, threads=threads),
@@ -502,8 +499,9 @@ def evaluate_model(model_dir: str | os.PathLike, *, split: str = "test", size: i
                    quantize: bool = False, progress: bool = False) -> Any:
     """Score a saved model on the test split (or its own validation split): ``sentiment-lib evaluate`` in Python.
 
-    The split is rebuilt the way the model was trained (its ``training_config.json``: validation
-    size, seed, cleaning), so validation reviews stay out of the scored ones; ``size`` draws a
+    The split is rebuilt the way the model was trained (:func:`~sentiment_lib.data.saved_run`: its
+    data directory unless ``data_dir`` is given, validation size, seed, cleaning; the library's defaults and
+    ``seed`` for a model saved without settings), so validation reviews stay out of the scored ones; ``size`` draws a
     balanced, seeded subset (``None``: the whole split). Returns an
     :class:`~sentiment_lib.evaluation.EvalResult`.
 
@@ -514,15 +512,13 @@ def evaluate_model(model_dir: str | os.PathLike, *, split: str = "test", size: i
     """
     if split not in ("test", "validation"):
         raise SentimentLibError(f"Unknown split {split!r}.", hint="Use 'test' or 'validation'.")
-    settings = saved_settings(model_dir)
-    splits = prepare_splits(data_dir, train_size=None,
-                            validation_size=settings.get("validation_size", VALIDATION_SIZE),
-                            test_size=size if split == "test" else None, clean=False,
-                            seed=settings.get("seed", seed))
+    run = saved_run(model_dir, required=False)
+    splits = run.splits(data_dir, train_size=None, test_size=size if split == "test" else None, clean=False,
+                        seed=run.setting("seed", seed))
     data = splits[split]
     if split == "validation" and size is not None:
         data = balanced_subset(data, size, seed=seed, what="validation")
-    if settings.get("clean", True):  # only the scored reviews are cleaned
+    if run.setting("clean"):  # only the scored reviews are cleaned
         data = clean_dataset(data)
     clf = SentimentClassifier.from_pretrained(model_dir, quantize=quantize)
     probs = clf.predict_proba(data["text"], batch_size=batch_size, progress=progress)

@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import __version__
-from .checkpoints import MODEL, model_label, path_label, position_limit, read_json, resolve_model, restore_interrupted_publish
+from .checkpoints import (
+    MODEL, SETTINGS_FILE, model_label, path_label, position_limit, read_json, resolve_model, restore_interrupted_publish,
+    saved_settings,
+)
 from .domains import BATCH_SIZE, COUNT, DATA_DIR, SEED, Domain, check_fields, flag_name
 from .errors import SentimentLibError
 from .figures import PALETTE
@@ -472,7 +475,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
         "load_average": load,
         "processes": world_size(),
     }
-    files = {"training_config.json": settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
+    files = {SETTINGS_FILE: settings, "metrics.json": metrics, "log_history.json": trainer.state.log_history}
     metrics = finish_run(model_dir, output, staging, files)  # the main process's metrics, in every process
     return TrainResult(output_dir=str(output), metrics=metrics, log_history=trainer.state.log_history)
 
@@ -615,7 +618,7 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
         saved = _saved_run(config, output)  # trained by another process while this one waited
         if saved is not None:
             return saved
-        if (output / "training_config.json").is_file():
+        if (output / SETTINGS_FILE).is_file():
             config = TrainConfig(**{**asdict(config), "overwrite": True})  # other settings: train again
         if staging_dir(output).is_dir():
             config = TrainConfig(**{**asdict(config), "resume": True})
@@ -624,10 +627,10 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
 
 def _saved_run(config: TrainConfig, output: Path) -> TrainResult | None:
     """The run in ``output`` if it was trained with ``config``'s settings, else None."""
-    saved_config, saved_metrics = output / "training_config.json", output / "metrics.json"
-    if not (saved_config.is_file() and saved_metrics.is_file()):
+    saved_metrics = output / "metrics.json"
+    if not ((output / SETTINGS_FILE).is_file() and saved_metrics.is_file()):
         return None
-    saved = read_json(saved_config)
+    saved = saved_settings(output.absolute())  # absolute: an output_dir named "tiny" is that folder, not the tiny model
     wanted = {k: v for k, v in asdict(config).items() if k not in ("resume", "overwrite", "output_dir")}
     if any(saved.get(k) != v for k, v in wanted.items()):
         return None

@@ -61,7 +61,7 @@ def real_run(imdb_dir):
     import subprocess
     import sys
 
-    from sentiment_lib.data import prepare_splits
+    from sentiment_lib.data import saved_run
     from sentiment_lib.training import TrainResult
 
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--train"], cwd=ROOT,
@@ -69,12 +69,9 @@ def real_run(imdb_dir):
     if done.returncode != 0:
         pytest.fail(f"training the book's model failed:\n{(done.stdout + done.stderr)[-4000:]}")
     model = ROOT / "_build" / "models" / "book"
-    config = json.loads((model / "training_config.json").read_text())
     result = TrainResult(output_dir=str(model), metrics=json.loads((model / "metrics.json").read_text()),
                          log_history=json.loads((model / "log_history.json").read_text()))
-    splits = prepare_splits(config["data_dir"], train_size=config["train_size"], validation_size=config["validation_size"],
-                            test_size=config["test_size"], clean=config["clean"], seed=config["seed"])
-    return result, splits
+    return result, saved_run(model).splits()
 
 
 #: Which part of the course each test file checks (issue 38, item 4): `pytest -m library`, `-m book`,

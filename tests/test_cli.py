@@ -77,6 +77,29 @@ def test_compare_markdown_and_json(model_dir):
     assert "| fine-tuned" in cli(*args, check=True).stdout
 
 
+
+def test_compare_and_evaluate_score_the_same_reviews_of_a_saved_run(tmp_path, imdb_dir):
+    """Both rebuild the run's own test reviews (data_dir, cleaning, seed: sentiment_lib.data.saved_run); here
+    from a smaller copy of IMDB, not cleaned, seed 7, so that ignoring any of the three scores other reviews."""
+    import pandas as pd
+
+    data = tmp_path / "imdb-part"
+    data.mkdir()
+    for split in ("train", "test"):  # other reviews than $SENTIMENT_DATA_DIR's would give with these sizes and seed
+        frame = pd.read_parquet(imdb_dir / f"{split}.parquet")
+        frame.groupby("label").head(300).to_parquet(data / f"{split}.parquet", index=False)
+    out = tmp_path / "model"
+    cli("train", "--model", "tiny", "--output-dir", str(out), "--data-dir", str(data), *SMALL, "--clean", "false",
+        "--seed", "7", check=True)
+    # compare predicts in batches of 32: the same batches, so the same numbers on any arithmetic
+    evaluated = json.loads(cli("evaluate", "--model-dir", str(out), "--size", "48", "--batch-size", "32", check=True).stdout)
+    rows = json.loads(cli("compare", "--model-dir", str(out), "--train-size", "100", "--test-size", "48", "--json",
+                          check=True).stdout)
+    fine_tuned = next(r for r in rows if r["model"] == "fine-tuned")
+    assert fine_tuned["n_test"] == evaluated["n"] == 48
+    assert (fine_tuned["accuracy"], fine_tuned["roc_auc"]) == pytest.approx(
+        (evaluated["accuracy"], evaluated["roc_auc"]), abs=1e-9)
+
 @pytest.mark.parametrize(
     "args, fragments",
     [

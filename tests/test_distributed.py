@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from sentiment_lib.environment import course_environment
-from sentiment_lib.checkpoints import tiny_model_dir
+from sentiment_lib.checkpoints import SETTINGS_FILE, tiny_model_dir
 from sentiment_lib.training import fine_tune, make_config
 
 pytestmark = pytest.mark.slow
@@ -161,7 +161,7 @@ def test_ddp_run_publishes_one_model_like_one_process(ddp_run, model_dir, tmp_pa
     assert metrics["processes"] == PROCESSES and metrics["global_step"] == TOTAL_STEPS
     assert metrics["test_samples"] == metrics["test"]["n"] == SETTINGS["test_size"]  # the whole test set, once
     assert sorted(p.name for p in out.parent.iterdir()) == ["model"], "no .partial / .old left, one model"
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "training_config.json", "log_history.json"):
+    for name in ("config.json", "model.safetensors", "tokenizer.json", SETTINGS_FILE, "log_history.json"):
         assert (out / name).is_file(), name
 
     # one process, global batch 8 = 2 processes x 4

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from sentiment_lib.data import saved_run
 from sentiment_lib.errors import SentimentLibError
 from sentiment_lib.hardware import resolve_precision
 from sentiment_lib.modeling import build_model, encoder_pooling
@@ -72,7 +73,7 @@ def test_saved_mean_model_carries_its_code_and_reloads(mean_model_dir):
     assert (mean_model_dir / "pooling.py").is_file()
     config = json.loads((mean_model_dir / "config.json").read_text())
     assert config["architectures"] == ["MeanPoolingForSequenceClassification"]
-    assert json.loads((mean_model_dir / "training_config.json").read_text())["pooling"] == "mean"
+    assert saved_run(mean_model_dir).settings["pooling"] == "mean"
     model = AutoModelForSequenceClassification.from_pretrained(mean_model_dir)
     clf = SentimentClassifier.from_pretrained(mean_model_dir, precision="fp32")
     assert type(model).__name__ == type(clf.model).__name__ == "MeanPoolingForSequenceClassification"

