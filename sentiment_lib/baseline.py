@@ -30,6 +30,20 @@ from .training import load_metrics
 def tfidf_pipeline(ngram_range: tuple[int, int] = (1, 2), *, C: float = 4.0, min_df: int = 2) -> Any:
     """A TF-IDF + logistic-regression ``Pipeline`` (unfitted).
 
+    Parameters
+    ----------
+    ngram_range : tuple of int, default=(1, 2)
+        Word n-grams to count: ``(1, 1)`` unigrams, ``(1, 2)`` unigrams and bigrams.
+    C : float, default=4.0
+        Inverse regularisation strength of the logistic regression.
+    min_df : int, default=2
+        Ignore n-grams found in fewer training reviews.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Steps ``tfidf`` (``TfidfVectorizer``) and ``clf`` (``LogisticRegression``).
+
     Examples
     --------
     >>> pipe = tfidf_pipeline((1, 1)).fit(["good good", "bad bad"] * 5, [1, 0] * 5)
@@ -115,6 +129,35 @@ def evaluate_classifier(
     ``reuse=True`` reads the probabilities its model directory stores for these texts
     (``predict_proba(reuse=True)``) and times a fresh prediction of the first ``timed`` test
     texts for the speed column; otherwise the whole prediction is timed.
+
+    Parameters
+    ----------
+    name : str
+        The row's name in the comparison table.
+    classifier : object
+        Anything with ``predict_proba(texts)`` returning P(negative), P(positive) per text.
+    test_texts, test_labels : sequences
+        The reviews to score and their labels.
+    train_seconds : float, default=0.0
+        What training cost, for the table.
+    validation : tuple of sequences, default=None
+        ``(texts, labels)``: also report ``validation_accuracy``, the column to choose models by.
+    predictions : dict, default=None
+        Receives the test predictions under ``name`` (for :func:`~sentiment_lib.evaluation.compare_paired`).
+    reuse : bool, default=False
+    timed : int, default=64
+
+    Returns
+    -------
+    dict
+        One row: ``model``, the test metrics, ``train_seconds``, ``predictions_per_second``, ``n_test``.
+
+    Examples
+    --------
+    >>> from sentiment_lib.vader import VaderClassifier
+    >>> row = evaluate_classifier("VADER", VaderClassifier(), ["a wonderful film", "a dreadful film"], [1, 0])
+    >>> row["model"], row["accuracy"], row["n_test"]
+    ('VADER', 1.0, 2)
     """
     import numpy as np
 
@@ -175,11 +218,39 @@ def compare_models(
     fine-tuned model's probabilities stored in its directory where there are some for
     these exact reviews (``predict_proba(reuse=True)``; the speed column then times 64 of them).
 
+    Parameters
+    ----------
+    splits : datasets.DatasetDict
+        ``train`` and ``test`` (and ``validation``), each with ``text`` and ``label``.
+    fine_tuned_dir : str or Path, default=None
+        A saved run to score (``None``: no fine-tuned row).
+    pretrained : str or Path, default=None
+        The encoder of the untrained-head row (``None``: the one ``fine_tuned_dir`` started from).
+    tfidf_ngrams : sequence of tuple of int, default=((1, 1), (1, 2))
+        One TF-IDF row per n-gram range.
+    max_length : int, default=256
+        Tokens per review for the untrained head.
+    predictions : dict, default=None
+        Receives each model's test predictions by name.
+    reuse : bool, default=False
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: test ``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``,
+        ``train_seconds``, ``predictions_per_second``, ``n_test`` (and ``validation_accuracy``).
+
     Examples
     --------
-    >>> table = compare_models(splits, fine_tuned_dir="runs/quick")   # doctest: +SKIP
-    >>> table.loc["fine-tuned", "accuracy"] > table.loc["pretrained, untrained head", "accuracy"]  # doctest: +SKIP
-    True
+    >>> import datasets
+    >>> texts, labels = ["a good film", "a great film", "a bad film", "an awful film"] * 5, [1, 1, 0, 0] * 5
+    >>> splits = datasets.DatasetDict({name: datasets.Dataset.from_dict({"text": texts, "label": labels})
+    ...                                for name in ("train", "test")})
+    >>> table = compare_models(splits, pretrained="tiny", tfidf_ngrams=[(1, 1)])
+    >>> table.index.tolist()
+    ['pretrained, untrained head', 'TF-IDF unigrams + logistic regression']
+    >>> float(table.loc["TF-IDF unigrams + logistic regression", "accuracy"])    # it learns four words
+    1.0
     """
     texts, labels = splits["test"]["text"], splits["test"]["label"]
     validation = (splits["validation"]["text"], splits["validation"]["label"]) if "validation" in splits else None
@@ -207,6 +278,29 @@ def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "
 
     The metrics differ by colour (Okabe-Ito, safe for colour-blind readers) and by hatch, and every
     bar carries its value, so the chart never relies on colour alone.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`compare_models` returned (one row per model).
+    metrics : sequence of str, default=("accuracy", "f1")
+        The columns to draw, one bar per model each.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw (``None``: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import datasets
+    >>> texts, labels = ["a good film", "a great film", "a bad film", "an awful film"] * 5, [1, 1, 0, 0] * 5
+    >>> splits = datasets.DatasetDict({name: datasets.Dataset.from_dict({"text": texts, "label": labels})
+    ...                                for name in ("train", "test")})
+    >>> ax = plot_comparison(compare_models(splits, pretrained="tiny", tfidf_ngrams=[(1, 1)]))
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['accuracy', 'f1']
     """
     import matplotlib.pyplot as plt
 

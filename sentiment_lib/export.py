@@ -245,6 +245,22 @@ def export_onnx(
     trained with becomes the tokenizer's ``model_max_length``, so that the browser
     truncates as the model was trained (Transformers.js truncates at the head).
 
+    Parameters
+    ----------
+    model_dir : str or Path
+        A saved run (``sentiment-lib train`` or :func:`~sentiment_lib.training.fine_tune`).
+    output : str or Path
+        The folder to write, in the layout Transformers.js reads.
+    quantize : bool, default=False
+        Also write ``onnx/model_quantized.onnx`` (ONNX Runtime's dynamic int8).
+    opset : int, default=18
+        The ONNX operator set.
+
+    Returns
+    -------
+    ExportResult
+        ``output_dir``, ``model_type``, ``files`` (relative path to bytes) and ``seconds``.
+
     Examples
     --------
     >>> result = export_onnx("runs/quick", "runs/quick-onnx", quantize=True)   # doctest: +SKIP

@@ -98,13 +98,42 @@ class TrainConfig:
     overwrite: bool = field(default=False, metadata={"help": "Replace an existing model in output_dir."})
     pooling: str = field(default="auto", metadata={"help": "What the head reads: cls, mean, or auto (the way the encoder was pretrained)."})
     precision: str = field(default="auto", metadata={"help": "Arithmetic: auto (bf16 on a GPU or a CPU with native bf16, else fp32), fp32, bf16 or fp16."})
-    profile: str = field(default=DEFAULT_PROFILE, metadata={"help": "quick or full: a preset of the values above; explicit values win."})
+    profile: str = field(default=DEFAULT_PROFILE, metadata={"help": f"{', '.join(PROFILES)}: a preset of the values above; explicit values win."})
+
+
+def _parameters_section(cls: type) -> str:
+    """A numpydoc ``Parameters`` section written from the fields' own help (one text for the CLI and the docs)."""
+    lines = ["", "    Parameters", "    ----------"]
+    for f in fields(cls):
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        lines += [f"    {f.name} : {kind}, default={f.default!r}", f"        {f.metadata.get('help', '')}"]
+    return "\n".join(lines) + "\n"
+
+
+TrainConfig.__doc__ += _parameters_section(TrainConfig) + """
+    Examples
+    --------
+    >>> config = TrainConfig(epochs=1)
+    >>> config.profile, config.max_length == PROFILES["quick"]["max_length"], config.epochs
+    ('quick', True, 1)
+"""
 
 
 def make_config(profile: str | None = DEFAULT_PROFILE, **overrides: Any) -> TrainConfig:
     """A :class:`TrainConfig` from a profile (default: quick; ``None`` means quick too) plus explicit overrides.
 
     Every value is checked against its field's domain (:mod:`sentiment_lib.domains`).
+
+    Parameters
+    ----------
+    profile : {"quick", "book", "full"} or None, default="quick"
+        A preset of :data:`PROFILES`.
+    **overrides
+        Any :class:`TrainConfig` field; an explicit value wins over the profile's.
+
+    Returns
+    -------
+    TrainConfig
 
     Examples
     --------
@@ -201,6 +230,22 @@ def train_one_epoch(
     Each batch is a dict of tensors with ``input_ids``, ``attention_mask`` and
     ``labels`` (what ``DataCollatorWithPadding`` produces).
 
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+    batches : iterable of dict
+    optimizer : torch.optim.Optimizer
+    scheduler : torch.optim.lr_scheduler.LRScheduler, default=None
+        Stepped after every optimizer step.
+    device : str, default="cpu"
+    max_grad_norm : float or None, default=1.0
+        Gradient clipping (``None``: none). A non-finite loss stops the loop with a clear error.
+
+    Returns
+    -------
+    list of float
+        The loss of every step.
+
     Examples
     --------
     >>> import torch
@@ -243,6 +288,18 @@ def evaluate_loop(model: Any, batches: Iterable[dict[str, Any]], *, device: str 
     ``model.eval()`` switches dropout off (every review gets its full, deterministic forward pass), and
     ``torch.inference_mode()`` skips the bookkeeping that a backward pass would need.
 
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+    batches : iterable of dict
+        Batches of tensors with ``input_ids``, ``attention_mask`` and ``labels``.
+    device : str, default="cpu"
+
+    Returns
+    -------
+    dict of str to float
+        ``loss`` (the mean over batches) and ``accuracy``.
+
     Examples
     --------
     >>> import torch
@@ -272,7 +329,34 @@ def evaluate_loop(model: Any, batches: Iterable[dict[str, Any]], *, device: str 
 
 
 def batches_for(dataset: Any, tokenizer: Any, batch_size: int, *, shuffle: bool = True, seed: int = 0) -> Any:
-    """A ``torch.utils.data.DataLoader`` with dynamic padding over a tokenized dataset."""
+    """A ``torch.utils.data.DataLoader`` with dynamic padding over a tokenized dataset.
+
+    Parameters
+    ----------
+    dataset : datasets.Dataset
+        Tokenized rows (:func:`~sentiment_lib.tokenization.tokenize_dataset`) with a ``label`` column.
+    tokenizer : transformers.PreTrainedTokenizerFast
+        Its ``DataCollatorWithPadding`` pads each batch to its longest review.
+    batch_size : int
+    shuffle : bool, default=True
+    seed : int, default=0
+        Seed of the shuffle: one per epoch gives each epoch its own order, reproducibly.
+
+    Returns
+    -------
+    torch.utils.data.DataLoader
+        Batches of ``input_ids``, ``attention_mask`` and ``labels`` tensors.
+
+    Examples
+    --------
+    >>> import datasets
+    >>> from sentiment_lib.tokenization import load_tokenizer, tokenize_dataset
+    >>> tok = load_tokenizer("tiny")
+    >>> rows = datasets.Dataset.from_dict({"text": ["a good film", "bad", "an awful film", "great"], "label": [1, 0, 0, 1]})
+    >>> batch = next(iter(batches_for(tokenize_dataset(rows, tok, max_length=8), tok, 2, shuffle=False)))
+    >>> {name: tuple(t.shape) for name, t in batch.items()}      # padded to the longer of the two
+    {'input_ids': (2, 5), 'attention_mask': (2, 5), 'labels': (2,)}
+    """
     import torch
     from torch.utils.data import DataLoader
 
@@ -605,6 +689,18 @@ def train_or_load(config: TrainConfig, *, progress: bool = True) -> TrainResult:
     model, instead of both training into the same folder. Loading a model that is
     already there takes no lock, so it also works from a read-only folder.
 
+    Parameters
+    ----------
+    config : TrainConfig
+        The run; ``config.output_dir`` is where its model is (or will be).
+    progress : bool, default=True
+        Show the Trainer's progress bar.
+
+    Returns
+    -------
+    TrainResult
+        ``output_dir``, ``metrics`` (validation and test) and ``log_history``.
+
     Examples
     --------
     >>> result = train_or_load(make_config("quick", model="offline", output_dir="runs/quick"))  # doctest: +SKIP
@@ -679,6 +775,16 @@ def learning_curve(log_history: list[dict[str, Any]]) -> Any:
     One row per evaluation: a second evaluation logged at the same step (older runs logged
     the re-evaluation of the reloaded best checkpoint there) is not a point of the curve.
 
+    Parameters
+    ----------
+    log_history : list of dict
+        ``trainer.state.log_history``.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(train, validation)``: the training loss by step, and the validation metrics by step.
+
     Examples
     --------
     >>> train, val = learning_curve([{"step": 1, "loss": 0.7}, {"step": 2, "eval_f1": 0.8, "eval_loss": 0.5},
@@ -711,6 +817,21 @@ def diagnose_learning_curve(log_history: list[dict[str, Any]], metric: str | Non
       more steps (or a larger learning rate) would probably help;
     * training loss no lower at the end than at the start: the learning rate is
       **too high** (or too low) for this model.
+
+    Parameters
+    ----------
+    log_history : list of dict
+        ``trainer.state.log_history``.
+    metric : str, default=None
+        The score the run selects its checkpoint on (``"f1"`` or ``"accuracy"``); ``None`` reads
+        the validation loss alone.
+    n : int, default=None
+        Validation reviews behind each score, for its noise.
+
+    Returns
+    -------
+    str
+        One sentence, starting with its diagnosis ("Overfitting", "Within noise", ...).
 
     Examples
     --------
@@ -758,6 +879,23 @@ def plot_learning_curve(log_history: list[dict[str, Any]], ax: Any = None) -> An
     """Training loss and validation loss against the step.
 
     The two curves differ by line style and marker as well as by (Okabe-Ito) colour.
+
+    Parameters
+    ----------
+    log_history : list of dict
+        ``trainer.state.log_history`` (or ``log_history.json`` of a saved run).
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw (``None``: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_learning_curve([{"step": 1, "loss": 0.7}, {"step": 2, "eval_f1": 0.8, "eval_loss": 0.5}])
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_xlabel()
+    (['training loss', 'validation loss'], 'optimizer step')
     """
     import matplotlib.pyplot as plt
 

@@ -79,7 +79,7 @@ def real_run(imdb_dir):
 #: the doctests are marked by their package (sentiment_lib: library, course_grading: grader, _ext: book).
 AREAS = {
     "library": ["test_baseline", "test_behaviour", "test_benchmarks", "test_cli", "test_cli_fuzz", "test_data",
-                "test_distributed", "test_domains", "test_evaluation", "test_export", "test_faults_data",
+                "test_distributed", "test_docstrings", "test_domains", "test_evaluation", "test_export", "test_faults_data",
                 "test_faults_training", "test_figures", "test_inference", "test_integration", "test_layers",
                 "test_modeling", "test_package_layout", "test_pooling", "test_properties", "test_tokenization",
                 "test_training", "test_vocabulary"],
