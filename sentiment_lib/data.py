@@ -429,6 +429,41 @@ def prepare_splits(
 #: The arguments of :func:`prepare_splits` that every training run saves (they are ``TrainConfig`` fields).
 SPLIT_SETTINGS = ("data_dir", "train_size", "validation_size", "test_size", "clean", "seed")
 
+
+def splits_digest(splits: Any) -> str:
+    """A fingerprint of the reviews and labels of every split, in order: equal digests, equal splits.
+
+    A training run saves it beside its split settings, so that :meth:`SavedRun.splits` can tell
+    when the settings no longer rebuild what the run was trained and scored on (splits handed to
+    ``fine_tune`` by code, or IMDB files that changed).
+
+    Parameters
+    ----------
+    splits : datasets.DatasetDict or dict of datasets.Dataset
+        Splits with ``text`` and ``label`` columns.
+
+    Returns
+    -------
+    str
+        A SHA-256 hex digest.
+
+    Examples
+    --------
+    >>> import datasets
+    >>> a = {"train": datasets.Dataset.from_dict({"text": ["good", "bad"], "label": [1, 0]})}
+    >>> b = {"train": datasets.Dataset.from_dict({"text": ["good", "bad"], "label": [0, 1]})}
+    >>> splits_digest(a) == splits_digest(a), splits_digest(a) == splits_digest(b)
+    (True, False)
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(splits):
+        digest.update(f"\0split:{name}\0".encode())
+        for text, label in zip(splits[name]["text"], splits[name]["label"]):
+            digest.update(f"{label}\0{text}\0".encode())
+    return digest.hexdigest()
+
 _LIBRARY_DEFAULT = object()
 
 
@@ -521,7 +556,9 @@ class SavedRun:
         Raises
         ------
         SentimentLibError
-            The run's saved data directory is not on this machine (pass ``data_dir``).
+            The run's saved data directory is not on this machine (pass ``data_dir``), or the
+            settings no longer rebuild the reviews the run was trained and scored on (its saved
+            ``splits_digest`` differs: the run was given its splits by code, or the data changed).
 
         Examples
         --------
@@ -537,7 +574,15 @@ class SavedRun:
                 f"The run in {self.model_dir} read its reviews from {settings['data_dir']}, which does not exist here.",
                 hint="Pass the data directory to use (--data-dir DIR, or data_dir=DIR).",
             )
-        return prepare_splits(**settings)
+        splits = prepare_splits(**settings)
+        saved = self.settings.get("splits_digest")
+        if saved and not overrides and splits_digest(splits) != saved:
+            raise SentimentLibError(
+                f"The run in {self.model_dir} was trained on other reviews than its settings rebuild from "
+                f"{settings['data_dir'] or 'the default data'}: it was given its splits by code, or the IMDB files changed.",
+                hint="Pass the same splits the run was trained with, or train the model again.",
+            )
+        return splits
 
 
 def saved_run(model_dir: str | os.PathLike, *, required: bool = True) -> SavedRun:

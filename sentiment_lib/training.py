@@ -508,7 +508,7 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
     """
     import torch
 
-    from .data import prepare_splits  # pandas, datasets: imported when a run starts
+    from .data import prepare_splits, splits_digest  # pandas, datasets: imported when a run starts
     from .evaluation import trainer_metrics  # chapter 4's metrics pick the kept checkpoint (tests/test_layers.py)
     from .tokenization import load_tokenizer, make_collator, tokenize_dataset
 
@@ -542,7 +542,8 @@ def fine_tune(config: TrainConfig, *, splits: Any = None, progress: bool = True)
 
     model_dir = staging / "model"
     trainer.save_model(str(model_dir))  # model + tokenizer (processing_class); only the main process writes
-    settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__}
+    settings = {**asdict(config), "model_source": model_path, "sentiment_lib_version": __version__,
+                "splits_digest": splits_digest(splits)}  # what these settings must rebuild (data.SavedRun.splits)
     metrics = {
         "validation": best_evaluation(trainer),
         "test": _score_test(trainer, tokenizer, splits, config, precision, progress, model_dir) if is_main_process() else None,

@@ -270,6 +270,9 @@ def test_saved_run_reads_back_the_settings_and_rebuilds_the_training_splits(save
     assert run.split_settings() == dict(data_dir=str(imdb_dir), train_size=40, validation_size=20, test_size=24,
                                         clean=False, seed=7)
     splits = run.splits()
+    from sentiment_lib.data import splits_digest
+
+    assert run.settings["splits_digest"] == splits_digest(splits)  # the reviews the run was given, fingerprinted
     sizes = {k: len(v) for k, v in splits.items()}
     assert sizes == {"train": result.metrics["train_samples"], "validation": result.metrics["validation_samples"],
                      "test": result.metrics["test_samples"]} == {"train": 40, "validation": 20, "test": 24}
@@ -318,3 +321,9 @@ def test_saved_run_defaults_and_clear_errors(saved_tiny_run, tiny_model, tmp_pat
     moved = SavedRun(partial, {**settings, "data_dir": str(tmp_path / "gone")})
     with pytest.raises(SentimentLibError, match="does not exist here.*--data-dir"):
         moved.splits()
+    # settings that no longer rebuild the reviews the run was given (splits handed to fine_tune by code):
+    # a clear error, never other reviews scored as if they were the run's; asking for other sizes is fine
+    given = SavedRun(partial, {**settings, "splits_digest": "0" * 64})
+    with pytest.raises(SentimentLibError, match="trained on other reviews than its settings rebuild"):
+        given.splits()
+    assert len(given.splits(test_size=8)["test"]) == 8
